@@ -263,7 +263,10 @@ class World:
         self.touch()
 
     def next_ticket_id(self) -> int:
-        return max(t.id for t in self.tickets) + 1
+        # Known limit: tickets made through the API take ids from 900000 up, because the
+        # timeline's own future tickets already hold the ids after today's; ids therefore do not
+        # follow creation order across the two kinds.
+        return max(900_000, max(t.id for t in self.tickets) + 1)
 
     def next_note_id(self) -> int:
         return max(n.id for n in self.notes) + 1
