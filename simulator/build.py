@@ -331,6 +331,8 @@ def draft_ticket(world: World, ticket_id: int, d: dict) -> Ticket:
     entered = d["entered"]
     waiting = entered + respond_min * 60 + r.randrange(600) if r.random() < 0.15 else None
     resolved = entered + resolve_min * 60
+    if waiting is not None and waiting >= resolved:
+        waiting = None
     incident = d["incident"]
     ticket = Ticket(
         id=ticket_id, tenant=tenant, board=d["board"], summary=d["summary"][:100],

@@ -16,7 +16,7 @@ Predicate = Callable[[dict], bool]
 
 TOKEN = re.compile(
     r"""\s*(?:
-    (?P<lpar>\() | (?P<rpar>\)) |
+    (?P<lpar>\() | (?P<rpar>\)) | (?P<comma>,) |
     (?P<string>"(?:[^"\\]|\\.)*") |
     (?P<date>\[[^\]]*\]) |
     (?P<op><=|>=|!=|=|<|>) |
@@ -101,7 +101,7 @@ def parse_list(tokens):
         raise ConditionError("conditions: `in` needs a list in parentheses")
     values, tokens = [], tokens[1:]
     while tokens and tokens[0][0] != "rpar":
-        if tokens[0][1] != ",":
+        if tokens[0][0] != "comma":
             values.append(literal(tokens[0]))
         tokens = tokens[1:]
     if not tokens:
@@ -114,7 +114,10 @@ def literal(token: tuple[str, str]) -> object:
     if kind == "string":
         return text[1:-1].replace('\\"', '"')
     if kind == "date":
-        return iso(parse_iso(text[1:-1], "conditions date"))
+        try:
+            return iso(parse_iso(text[1:-1], "conditions date"))
+        except ValueError as exc:
+            raise ConditionError(str(exc)) from exc
     low = text.lower()
     if low in ("true", "false"):
         return low == "true"

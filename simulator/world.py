@@ -101,6 +101,7 @@ class Device:
     serial_in: frozenset[str] = frozenset()
     network_status: str = "connected"
     network_status_at: int = 0
+    touched_at: dict[str, int] = field(default_factory=dict)  # vendor -> last drift touch
 
     @property
     def fqdn(self) -> str:
@@ -160,6 +161,8 @@ class Threat:
     incident_id: str | None = None
     mitigation_action: str = "quarantine"
     mitigated_by: str = "agent_policy"
+    actions: list[tuple[int, str, str]] = field(default_factory=list)  # at, action, status
+    touched_at: int | None = None
 
 
 @dataclass(eq=False)
@@ -172,6 +175,7 @@ class NetworkAlert:
     resolved_at: int | None
     incident_id: str | None = None
     definition_id: str = ""
+    dismissed_at: int | None = None
 
 
 @dataclass(eq=False)

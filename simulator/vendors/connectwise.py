@@ -101,21 +101,14 @@ def sla_ref(tier: str) -> dict:
 
 
 def status_for(ticket: Ticket, at: int) -> tuple[int, str]:
+    """The status the timeline gives, unless a later write set one by hand."""
     base = 10 * (1 if ticket.board == "Help Desk" else 2)
-    override = [value for when, what, value in ticket.updates if what == "status" and when <= at]
-    if override and not (ticket.closed_at is not None and ticket.closed_at <= at
-                         and not ticket.created_by_api):
-        offset = override[-1]
-    elif ticket.closed_at is not None and ticket.closed_at <= at:
-        offset = 5
-    elif ticket.resolved_at is not None and ticket.resolved_at <= at:
-        offset = 4
-    elif ticket.waiting_from is not None and ticket.waiting_from <= at:
-        offset = 3
-    elif ticket.responded_at is not None and ticket.responded_at <= at:
-        offset = 2
-    else:
-        offset = 1
+    steps = [(ticket.entered_at, 1), (ticket.responded_at, 2), (ticket.waiting_from, 3),
+             (ticket.resolved_at, 4), (ticket.closed_at, 5)]
+    steps = [(when, offset) for when, offset in steps if when is not None and when <= at]
+    steps += [(when, value) for when, what, value in ticket.updates
+              if what == "status" and when <= at]
+    offset = max(steps)[1]
     return base + offset, STATUSES[offset - 1][1]
 
 

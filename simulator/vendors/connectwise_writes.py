@@ -66,7 +66,8 @@ def patch_ticket(world: World, ticket: Ticket, operations: list) -> None:
         path, value = str(op.get("path", "")).strip("/"), op.get("value")
         if path == "status":
             apply_status(world, ticket, value)
-        elif path == "summary" and isinstance(value, str) and 0 < len(value) <= 100:
+            continue
+        if path == "summary" and isinstance(value, str) and 0 < len(value) <= 100:
             ticket.summary = value
         elif path == "priority" and isinstance(value, dict) and value.get("id") in range(1, 5):
             ticket.priority = value["id"]
