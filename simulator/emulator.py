@@ -74,6 +74,8 @@ class SimState:
             if hit and hit[0] == self.world.version:
                 return hit[1]
             value = render()
+            if len(self._cache) > 512:  # query results pile up under many distinct filters
+                self._cache.clear()
             self._cache[key] = (self.world.version, value)
             return value
 

@@ -7,6 +7,7 @@ Base path: /connectwise/v4_6_release/apis/3.0 (the real one is /{codebase}/apis/
 from __future__ import annotations
 
 import base64
+import bisect
 import random
 from urllib.parse import urlencode
 
@@ -356,17 +357,25 @@ RESOURCES = {
 
 def query_records(state: SimState, path: str, conditions: str, order_by: str
                   ) -> tuple[list[dict], list[bytes]]:
+    """Filtered and ordered records, cached per query until the world changes."""
     data: Rendered = state.cached(NAME, path, lambda: RESOURCES[path](state))
+    order = parse_order(order_by)
     try:
         predicate = cw_conditions.parse(conditions) if conditions else None
     except cw_conditions.ConditionError as exc:
         raise bad_request(str(exc)) from exc
-    pairs = list(zip(data.records, data.encoded, strict=True))
-    if predicate:
-        pairs = [p for p in pairs if predicate(p[0])]
-    for key, desc in reversed(parse_order(order_by)):
-        pairs.sort(key=lambda p: sort_key(cw_conditions.lookup(p[0], key)), reverse=desc)
-    return [p[0] for p in pairs], [p[1] for p in pairs]
+    if predicate is None and order in ([], [("id", False)]):
+        return data.records, data.encoded
+
+    def run() -> tuple[list[dict], list[bytes]]:
+        pairs = list(zip(data.records, data.encoded, strict=True))
+        if predicate:
+            pairs = [p for p in pairs if predicate(p[0])]
+        for key, desc in reversed(order):
+            pairs.sort(key=lambda p: sort_key(cw_conditions.lookup(p[0], key)), reverse=desc)
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+
+    return state.cached(NAME, f"{path}?{conditions}&{order_by}", run)
 
 
 def sort_key(value: object) -> tuple:
@@ -412,7 +421,7 @@ def list_response(state: SimState, request: Request, path: str, conditions: str,
         order_by = "id asc"
     records, encoded = query_records(state, path, conditions, order_by or "id asc")
     if forward_only:
-        start = next((i for i, r in enumerate(records) if r["id"] > page_id), len(records))
+        start = bisect.bisect_right([r["id"] for r in records], page_id) if page_id else 0
         chosen, chosen_enc = records[start:start + size], encoded[start:start + size]
         more = start + size < len(records)
         links = []
