@@ -7,10 +7,8 @@ import argparse
 import time
 from pathlib import Path
 
-import httpx
-
 from simulator import truth
-from simulator.readers import READERS, count_all
+from simulator.readers import READERS, Http, count_all
 from simulator.server import running
 from simulator.world import World, WorldSpec
 
@@ -27,7 +25,8 @@ def main() -> None:
     print(f"World built in {time.perf_counter() - started:.1f} s: {len(world.tenants)} companies, "
           f"{len(world.devices)} devices, {spec.days} days of history")
 
-    with running(spec) as (base, _), httpx.Client(timeout=60) as client:
+    with running(spec) as (base, _):
+        client = Http(base)
         print(f"Emulators on {base}\n\n{'vendor':12} {'resource':34} {'records':>8} {'seconds':>8}")
         total_records, total_seconds = 0, 0.0
         for vendor, (_, paths) in READERS.items():

@@ -421,7 +421,8 @@ def list_response(state: SimState, request: Request, path: str, conditions: str,
         order_by = "id asc"
     records, encoded = query_records(state, path, conditions, order_by or "id asc")
     if forward_only:
-        start = bisect.bisect_right([r["id"] for r in records], page_id) if page_id else 0
+        ids = state.cached(NAME, f"ids:{path}:{conditions}", lambda: [r["id"] for r in records])
+        start = bisect.bisect_right(ids, page_id) if page_id else 0
         chosen, chosen_enc = records[start:start + size], encoded[start:start + size]
         more = start + size < len(records)
         links = []

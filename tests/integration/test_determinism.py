@@ -2,54 +2,49 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from pathlib import Path
 
 import httpx
 
 from simulator import truth
-from simulator.server import running
-from simulator.vendors import connectwise as cw
+from simulator.readers import READERS, Http, count_all
+from simulator.server import free_port, running
 from simulator.world import World, WorldSpec
 
 SPEC = WorldSpec(seed=5, tenants=3, days=15, devices_per_tenant=25)
-CW_HEADERS = {
-    "Authorization": "Basic "
-    + base64.b64encode(f"{cw.COMPANY_ID}+{cw.PUBLIC_KEY}:{cw.PRIVATE_KEY}".encode()).decode(),
-    "clientId": cw.CLIENT_ID,
-}
+PORT = free_port()  # one port for every session: absolute paging links name the host
 
 
-def fingerprint_session(spec: WorldSpec) -> list[str]:
-    """Digest of every answer of a fixed script of reads, writes and clock moves."""
-    digests = []
-    with running(spec) as (base, _):
-        client = httpx.Client(base_url=base, headers=CW_HEADERS, timeout=30)
-        for path in ("/company/companies", "/company/configurations", "/service/tickets",
-                     "/company/contacts", "/finance/agreements"):
-            digests.append(digest(client.get(cw.PREFIX + path, params={"pageSize": 1000})))
-        digests.append(digest(client.get("/_sim/truth/kpi_daily")))
-        client.post("/_sim/advance", params={"hours": 30})
-        digests.append(digest(client.get(cw.PREFIX + "/service/tickets",
-                                         params={"pageSize": 1000, "page": 1})))
-        digests.append(digest(client.get("/_sim/truth/device_identities")))
+def fingerprint_session(spec: WorldSpec) -> dict[str, str]:
+    """Digests of every answer of a fixed script: read all, move the clock, read all again."""
+    digests = {}
+    with running(spec, port=PORT) as (base, _):
+        for rounds in ("before", "after"):
+            for vendor, (_, paths) in READERS.items():
+                reader = Http(base)
+                for path in paths:
+                    count_all(base, vendor, path, reader)
+                digests[f"{vendor} {rounds}"] = reader.digest.hexdigest()
+                reader.close()
+            for table in ("kpi_daily", "device_identities", "backup_runs"):
+                body = httpx.get(f"{base}/_sim/truth/{table}").content
+                digests[f"truth {table} {rounds}"] = hashlib.sha256(body).hexdigest()
+            httpx.post(f"{base}/_sim/advance", params={"hours": 30})
     return digests
-
-
-def digest(response: httpx.Response) -> str:
-    assert response.status_code == 200, response.text
-    return hashlib.sha256(response.content).hexdigest()
 
 
 def test_same_seed_gives_identical_answers():
     first, second = fingerprint_session(SPEC), fingerprint_session(SPEC)
+    assert len(first) == 2 * (len(READERS) + 3)
     assert first == second
+    assert first["connectwise before"] != first["connectwise after"]
 
 
 def test_another_seed_gives_another_world():
     other = WorldSpec(seed=6, tenants=3, days=15, devices_per_tenant=25)
-    assert fingerprint_session(SPEC)[:3] != fingerprint_session(other)[:3]
+    first, second = fingerprint_session(SPEC), fingerprint_session(other)
+    assert all(first[key] != second[key] for key in first)
 
 
 def test_truth_files_are_byte_identical(tmp_path: Path):
