@@ -13,6 +13,7 @@ from typing import Any
 
 import dlt
 from dlt.sources import DltResource
+from dlt.sources.helpers.rest_client.paginators import SinglePagePaginator
 
 from dlt_sources.connectwise import settings
 from dlt_sources.connectwise.helpers import TABLE_SPECS, changed_since, list_pages, make_client
@@ -41,6 +42,7 @@ def connectwise_source(
     chosen.append(live_ticket_ids_resource(client, page_size))
     chosen += [snapshot_resource(client, name, endpoint, page_size)
                for name, endpoint in settings.SNAPSHOT_ENDPOINTS.items()]
+    chosen.append(sla_priorities_resource(client, page_size))
     return chosen
 
 
@@ -83,3 +85,21 @@ def snapshot_resource(client: ApiClient, name: str, endpoint: str,
         yield from arrow_pages(list_pages(client, endpoint, page_size), spec, name)
 
     return dlt.resource(snapshot, name=name, write_disposition="append", primary_key="id")
+
+
+def sla_priorities_resource(client: ApiClient, page_size: int) -> DltResource:
+    """Every SLA's response and resolution targets per priority, read whole each run."""
+    spec = TABLE_SPECS["sla_priorities"]
+
+    def sla_priorities() -> Iterator[Any]:
+        sla_ids = [record["id"] for page in list_pages(client, settings.SNAPSHOT_ENDPOINTS["slas"],
+                                                       page_size, fields="id")
+                   for record in page]
+        pages = (client.paginate(settings.SLA_PRIORITIES_ENDPOINT.format(sla_id=sla_id),
+                                 paginator=SinglePagePaginator())
+                 for sla_id in sla_ids)
+        yield from arrow_pages((records for pages_of_one in pages for records in pages_of_one),
+                               spec, "sla_priorities")
+
+    return dlt.resource(sla_priorities, name="sla_priorities", write_disposition="append",
+                        primary_key="id")

@@ -22,6 +22,7 @@ TABLE_SPECS = {
     "priorities": TableSpec(schemas.PRIORITIES),
     "slas": TableSpec(schemas.SLAS),
     "live_ticket_ids": TableSpec(schemas.LIVE_TICKET_IDS),
+    "sla_priorities": TableSpec(schemas.SLA_PRIORITIES),
 }
 for _name in settings.INCREMENTAL_ENDPOINTS:
     _spec = TABLE_SPECS[_name]

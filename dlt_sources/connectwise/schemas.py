@@ -100,3 +100,7 @@ SLAS = schema(
     respondHours=F, respondPercent=INT, planWithin=F, planWithinPercent=INT, resolutionHours=F,
     resolutionPercent=INT, _info=INFO,
 )
+
+SLA_PRIORITIES = schema(
+    id=INT, sla=ref(), priority=ref(), respondHours=F, planWithin=F, resolutionHours=F,
+)

@@ -14,6 +14,8 @@ SNAPSHOT_ENDPOINTS = {
     "slas": "/service/SLAs",
 }
 TICKETS_ENDPOINT = INCREMENTAL_ENDPOINTS["tickets"]
+# Each SLA's targets per priority, the numbers SLA-met KPIs compare against.
+SLA_PRIORITIES_ENDPOINT = "/service/SLAs/{sla_id}/priorities"
 
 CURSOR_PATH = "_info/lastUpdated"  # the vendor's last-change stamp, as `conditions` spells it
 CURSOR_COLUMN = "last_updated_at"  # the parsed copy that dlt's incremental reads

@@ -83,6 +83,7 @@ def world_counts(state) -> dict[str, int]:
             "boards": len(cw.BOARDS),
             "priorities": len(PRIORITIES),
             "slas": len(SLA_TIERS),
+            "sla_priorities": len(SLA_TIERS) * len(PRIORITIES),
         }
 
 
