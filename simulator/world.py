@@ -30,6 +30,7 @@ PRIORITIES = (  # (id, name, sort, share, respond hours, resolve hours) for the 
     (3, "Priority 3 - Normal", 3, 0.60, 4, 24),
     (4, "Priority 4 - Low", 4, 0.25, 8, 72),
 )
+LEGAL_SUFFIXES = {"Inc", "LLC", "LLP", "Ltd", "Co", "PC"}
 SLA_TIERS = {"Gold": 1.0, "Silver": 1.5, "Bronze": 2.0}
 
 
@@ -75,6 +76,17 @@ class Tenant:
     created_at: int
     city: tuple[str, str, str] = ("", "", "")
     street: str = ""
+
+    def name_in(self, vendor: str) -> str:
+        """How each tool spells the company: names drift between tools as people type them."""
+        words = self.name.split()
+        bare = " ".join(w for w in words if w not in LEGAL_SUFFIXES)
+        return {
+            "sentinelone": bare,  # EDR consoles get the short name
+            "auvik": self.name + ("." if words[-1] in LEGAL_SUFFIXES else ""),
+            "veeam": self.name.upper(),
+            "cove": f"{bare} ({self.domain})",
+        }.get(vendor, self.name)
 
 
 @dataclass(eq=False)

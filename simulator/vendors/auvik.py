@@ -80,7 +80,7 @@ def tenant_record(world: World, tenant: Tenant | None, detail: bool) -> dict:
     if detail:
         city, region, postal = tenant.city if tenant else ("Brookhaven", "OR", "97001")
         record["attributes"] |= {
-            "displayName": tenant.name if tenant else MSP_NAME, "enabled": True,
+            "displayName": tenant.name_in("auvik") if tenant else MSP_NAME, "enabled": True,
             "subscribed": True, "running": True, "subscriptionOwner": MSP_PREFIX,
             "trialStartDate": None, "trialEndDate": None,
             "address": {"address1": tenant.street if tenant else "1 Harbor St", "address2": "",

@@ -86,7 +86,7 @@ def render_accounts(state: SimState) -> Rendered:
     world, records = state.world, []
     for t in world.tenants:
         active, total = licences(world, t)
-        records.append({"id": t.s1_account_id, "name": t.name, "accountType": "Paid",
+        records.append({"id": t.s1_account_id, "name": t.name_in("sentinelone"), "accountType": "Paid",
                         "billingMode": "subscription", "activeAgents": active,
                         "numberOfSites": 1, "totalLicenses": total, **owner(t),
                         "licenses": licence_block(total), "skus": [], "coreSites": 0,
@@ -99,8 +99,8 @@ def render_sites(state: SimState) -> Rendered:
     world, records = state.world, []
     for t in world.tenants:
         active, total = licences(world, t)
-        records.append({"id": t.s1_site_id, "name": t.name, "accountId": t.s1_account_id,
-                        "accountName": t.name, "siteType": "Paid", "activeLicenses": active,
+        records.append({"id": t.s1_site_id, "name": t.name_in("sentinelone"), "accountId": t.s1_account_id,
+                        "accountName": t.name_in("sentinelone"), "siteType": "Paid", "activeLicenses": active,
                         "totalLicenses": total, "unlimitedLicenses": False, **owner(t),
                         "description": f"Endpoints of {t.name}", "healthStatus": True,
                         "licenses": licence_block(total), "sku": "Complete",

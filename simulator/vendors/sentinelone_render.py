@@ -52,8 +52,8 @@ def os_facts(os_name: str) -> tuple[str, str]:
 
 
 def scope(world: World, tenant: Tenant) -> dict:
-    return {"accountId": tenant.s1_account_id, "accountName": tenant.name,
-            "siteId": tenant.s1_site_id, "siteName": tenant.name,
+    return {"accountId": tenant.s1_account_id, "accountName": tenant.name_in("sentinelone"),
+            "siteId": tenant.s1_site_id, "siteName": tenant.name_in("sentinelone"),
             "groupId": group_id(world, tenant), "groupName": "Default Group"}
 
 
