@@ -89,6 +89,9 @@ class ApiClient:
     timeout: float = 120.0
     sleep: Callable[[float], None] = time.sleep
     stats: Counter = field(default_factory=Counter)
+    # Some vendors throttle with a status other than 429 (Auvik answers 403 "rate limit"); this
+    # says which other answers are throttles, to be retried like a 429.
+    is_throttle: Callable[[requests.Response], bool] | None = None
 
     def __post_init__(self) -> None:
         self.session = requests.Session()
@@ -112,6 +115,8 @@ class ApiClient:
             else:
                 if is_retryable(response.status_code):
                     problem = f"HTTP {response.status_code}"
+                elif self.is_throttle is not None and self.is_throttle(response):
+                    problem = f"HTTP {response.status_code} (throttled)"
                 elif response.status_code >= 400:
                     raise ApiError(f"{request.method} {prepared.url} answered "
                                    f"{response.status_code}: {response.text[:300]}")
