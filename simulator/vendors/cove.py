@@ -8,6 +8,10 @@ cannot answer its own bare path without a redirect, which JSON-RPC clients do no
 Login with PARTNER / USERNAME / PASSWORD gives a top-level `visa`; every later call carries a
 visa at the top level and every answer returns a new one. A visa expires 15 simulated minutes
 after its last use; older visas stay valid until then.
+
+Drift fault: before any EnumerateAccountStatistics page after the first (StartRecordNumber > 0)
+one account is re-written and moves to the end of the rows returned without OrderBy, so plain
+StartRecordNumber paging skips or repeats an account.
 """
 
 from __future__ import annotations

@@ -107,13 +107,15 @@ def error_count(run: BackupRun) -> int:
 def colour_bar(done: list[BackupRun], at: int) -> str:
     """28 characters, oldest day first, the last being the clock's UTC day.
 
+    A session belongs to the UTC day it ended on, as the truth's backup_runs dates a run; `done`
+    is in end order, so each character is the status of the last session that ended that day.
     Unsure: the vendor's letter scheme is not published; each character here is the F00 status
     digit of that day's last session (5, 8, 2, 7) and 0 for a day without one.
     """
     today = at // DAY
     days = ["0"] * 28
     for run in done:
-        back = today - run.started_at // DAY
+        back = today - run.ended_at // DAY
         if 0 <= back < 28:
             days[27 - back] = STATUS_CODES[run.status]
     return "".join(days)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
 
-from simulator.emulator import SimState, join_json
+from simulator.emulator import SimState, drift_between_pages, join_json
 from simulator.vendors import cove_columns as cc
 from simulator.vendors.cove import NAME, NOT_ALLOWED, PARTNER, ROOT_PARTNER_ID, RpcError
 from simulator.world import Tenant, World
@@ -39,8 +40,19 @@ def build_accounts(world: World) -> list[Account]:
         accounts.append(Account(d.cove_account_id, d.tenant.cove_partner_id,
                                 ["AutoDeployed"] if d.kind == "workstation" else None,
                                 cc.device_values(d, history, at)))
-    accounts.sort(key=lambda a: a.id)
+    # Without OrderBy rows come in the order accounts were last written: by id, except that an
+    # account re-written while a client pages (the drift fault) moves to the end.
+    touched = {d.cove_account_id: d.touched_at.get("cove", 0) for d in world.devices}
+    accounts.sort(key=lambda a: (touched[a.id], a.id))
     return accounts
+
+
+def touch_account(world: World, r: random.Random) -> None:
+    """Drift: one account's statistics are re-written (a backup client reported in)."""
+    live = [d for d in world.devices
+            if d.cove_account_id is not None and d.created_at <= world.clock]
+    if live:
+        live[r.randrange(len(live))].touched_at["cove"] = world.clock
 
 
 def partner_record(world: World, tenant: Tenant) -> dict:
@@ -120,6 +132,8 @@ def methods(state: SimState) -> dict[str, Method]:
         query = params.get("query")
         if not isinstance(query, dict):
             raise RpcError(-32602, "Invalid params: query must be an object")
+        if query.get("StartRecordNumber"):  # a later page: with drift, an account moves
+            drift_between_pages(state, NAME, lambda r: touch_account(world, r))
         return account_statistics(state, accounts(), query)
 
     return {"GetPartnerInfo": partner_info, "EnumeratePartners": partners,

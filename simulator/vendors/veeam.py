@@ -12,6 +12,9 @@ Asynchronous answers (the deterministic rule): any GET of a list sent with the h
 `X-Sim-Async: 1` answers 202 with `Location: .../asyncActions/{id}` instead of the list. The
 first GET of that action reports `running`, every later one `succeed`; its `/result` then holds
 the body the list would have given, until 5 simulated minutes after it succeeded.
+
+Drift fault: before any page after the first (offset > 0), one protected VM is re-written and
+moves to the end of the unsorted VM list, so plain offset paging skips or repeats a record.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from simulator.emulator import (
     Rendered,
     SimState,
     VendorStyle,
+    drift_between_pages,
     endpoint,
     int_param,
     join_json,
@@ -211,14 +215,21 @@ def routes(state: SimState) -> list[Route]:
             return start_action(state, session, request, LISTS[path][0], body)
         return json_response(body, headers={"x-sim-records": str(count)})
 
+    def drift(request: Request) -> None:
+        # Any later page of any list: with the drift fault on, a VM is re-written meanwhile.
+        if request.query_params.get("offset", "0") not in ("", "0"):
+            drift_between_pages(state, NAME, lambda r: vr.touch_vm(state.world, r))
+
     def lister(path: str):
         async def handler(request: Request) -> Response:
+            drift(request)
             return answer(request, path, rendered(path, request.query_params.get("expand", "")))
         return handler
 
     def per_server(path: str):
         async def handler(request: Request) -> Response:
             uid = request.path_params["uid"]
+            drift(request)
             servers = rendered("/infrastructure/backupServers").records
             if not any(s["instanceUid"] == uid for s in servers):
                 raise refuse(404, f"Backup server {uid} was not found.", CODE_NOT_FOUND)

@@ -9,6 +9,7 @@ only the last session on the job; older ones are reachable only through the worl
 from __future__ import annotations
 
 import hashlib
+import random
 import uuid
 from dataclasses import dataclass
 
@@ -201,9 +202,7 @@ def render_vms(state: SimState) -> Rendered:
     runs = veeam_runs_by_device(world)
     job_of = {d.key: j for j in world.veeam_jobs for d in j.devices}
     records = []
-    for d in world.devices:
-        if not d.veeam_object_uid or d.created_at > at:
-            continue
+    for d in protected_devices(world):
         kept = [r for r in runs.get(d.key, []) if r.status in ("Success", "Warning")]
         recent = [r for r in kept if r.ended_at > at - RETENTION_DAYS * DAY]
         size = device_size(d)
@@ -220,6 +219,23 @@ def render_vms(state: SimState) -> Rendered:
             "malwareState": "Clean", "immutable": False,
         })
     return Rendered.of(records)
+
+
+def protected_devices(world: World) -> list[Device]:
+    """The VMs VSPC lists, in its internal order: the order they were last written.
+
+    Without a `sort`, records come back in that order, so a VM re-written while a client pages
+    (the drift fault) moves to the end and plain offset paging shifts under the client.
+    """
+    live = [d for d in world.devices if d.veeam_object_uid and d.created_at <= world.clock]
+    return sorted(live, key=lambda d: d.touched_at.get("veeam", 0))
+
+
+def touch_vm(world: World, r: random.Random) -> None:
+    """Drift: one protected VM is re-written (its details re-synced from the hypervisor)."""
+    live = protected_devices(world)
+    if live:
+        live[r.randrange(len(live))].touched_at["veeam"] = world.clock
 
 
 def render_repositories(state: SimState, expand: bool) -> Rendered:

@@ -170,9 +170,9 @@ def test_colour_bar_has_one_character_per_day(client, emulator):
     today = state.world.clock // DAY
     for row in client.all_rows(500, Columns=["D09F08"]):
         expected = ["0"] * 28
-        for r in cove_runs(state, accounts(state)[row["AccountId"]]):
-            if 0 <= today - r.started_at // DAY < 28:
-                expected[27 - (today - r.started_at // DAY)] = CODES[r.status]
+        for r in cove_runs(state, accounts(state)[row["AccountId"]]):  # in end order
+            if 0 <= today - r.ended_at // DAY < 28:  # dated by the UTC day the session ended
+                expected[27 - (today - r.ended_at // DAY)] = CODES[r.status]
         assert settings(row)["D09F08"] == "".join(expected)
 
 
@@ -310,3 +310,22 @@ def test_same_seed_gives_identical_answers(emulator):
             ).content for _ in range(2)]
 
     assert fingerprint() == fingerprint()
+
+
+def test_drift_shifts_plain_paging_and_ordered_paging_survives(client, emulator):
+    _, state = emulator
+    expected = sorted(accounts(state))
+    version = state.world.version
+    state.set_faults(cove.NAME, {"drift": True})
+    try:
+        plain = [r["AccountId"] for r in client.all_rows(10, Columns=["I1"])]
+        ordered = [r["AccountId"] for r in client.all_rows(10, Columns=["I1"], OrderBy="I0 ASC")]
+    finally:
+        state.set_faults(cove.NAME, {})
+
+    touched = [d for d in state.world.devices if d.touched_at.get("cove")]
+    assert touched and state.world.version > version
+    # Re-written accounts moved behind the pages already read: some came twice, some never.
+    assert len(plain) == len(expected)
+    assert len(set(plain)) < len(plain) and set(expected) - set(plain)
+    assert ordered == expected

@@ -405,3 +405,24 @@ def test_same_seed_gives_identical_answers():
             return [token] + [hashlib.sha256(b).hexdigest() for b in bodies]
 
     assert fingerprint() == fingerprint()
+
+
+def test_drift_shifts_plain_paging_and_sorted_paging_survives(client, emulator):
+    _, state = emulator
+    expected = {d.veeam_object_uid for d in state.world.devices
+                if d.veeam_object_uid and d.created_at <= state.world.clock}
+    version = state.world.version
+    by_uid = orjson.dumps([{"property": "instanceUid", "direction": "ascending"}]).decode()
+    state.set_faults(veeam.NAME, {"drift": True})
+    try:
+        plain = [v["instanceUid"] for v in page_all(client, VMS, 3)]
+        ordered = [v["instanceUid"] for v in page_all(client, VMS, 3, sort=by_uid)]
+    finally:
+        state.set_faults(veeam.NAME, {})
+
+    touched = [d for d in state.world.devices if d.touched_at.get("veeam")]
+    assert touched and state.world.version > version
+    # Re-written VMs moved behind the pages already read: some came twice, some never.
+    assert len(plain) == len(expected)
+    assert len(set(plain)) < len(plain) and expected - set(plain)
+    assert ordered == sorted(expected)
