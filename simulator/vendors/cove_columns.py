@@ -64,7 +64,7 @@ def device_values(device: Device, runs: list[BackupRun], at: int) -> dict[str, s
     values = {
         "I0": str(device.cove_account_id), "I1": device.hostname.lower(),
         "I4": str(device.created_at), "I6": str(real[-1].ended_at if real else device.created_at),
-        "I8": device.tenant.name, "I14": str(base + base * max(0, at - device.created_at)
+        "I8": device.tenant.name_in("cove"), "I14": str(base + base * max(0, at - device.created_at)
                                               // (DAY * 2000)),
         "I16": device.os_name, "I17": "23.10.0.23255", "I18": device.hostname,
         "I32": "2" if is_server else "1", "I36": "100", "I59": "1",

@@ -58,7 +58,7 @@ def touch_account(world: World, r: random.Random) -> None:
 def partner_record(world: World, tenant: Tenant) -> dict:
     city, region, zip_code = tenant.city
     return {
-        "Id": tenant.cove_partner_id, "Name": tenant.name, "Level": "EndCustomer",
+        "Id": tenant.cove_partner_id, "Name": tenant.name_in("cove"), "Level": "EndCustomer",
         "ParentId": ROOT_PARTNER_ID, "LocationId": 1, "ServiceType": "AllInclusive",
         "ChildServiceTypes": None, "State": "InProduction",
         "Company": {"PostAddress": {"Address": tenant.street, "City": city,

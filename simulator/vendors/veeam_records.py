@@ -85,7 +85,7 @@ def server_name(tenant: Tenant) -> str:
 def render_companies(state: SimState, expand: bool) -> Rendered:
     world = state.world
     rows = [(provider_uid(world), PROVIDER_NAME, None)]
-    rows += [(t.veeam_company_uid, t.name, t) for t in veeam_tenants(world)]
+    rows += [(t.veeam_company_uid, t.name_in("veeam"), t) for t in veeam_tenants(world)]
     records = []
     for uid, name, tenant in rows:
         record = {

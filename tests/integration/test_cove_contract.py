@@ -136,7 +136,7 @@ def test_a_customer_partner_sees_only_its_accounts(client, emulator):
     rows = client.statistics(PartnerId=tenant.cove_partner_id, Columns=["I8"])
     assert sorted(r["AccountId"] for r in rows) == sorted(
         i for i, d in accounts(state).items() if d.tenant is tenant)
-    assert {settings(r)["I8"] for r in rows} == {tenant.name}
+    assert {settings(r)["I8"] for r in rows} == {tenant.name_in("cove")}
 
 
 def test_settings_match_the_device_and_its_last_session(client, emulator):
@@ -153,7 +153,7 @@ def test_settings_match_the_device_and_its_last_session(client, emulator):
         runs = cove_runs(state, d)
         good = [r for r in runs if r.status == "Success"]
         assert (values["I0"], values["I1"], values["I18"], values["I8"], values["I16"]) == (
-            str(d.cove_account_id), d.hostname.lower(), d.hostname, d.tenant.name, d.os_name)
+            str(d.cove_account_id), d.hostname.lower(), d.hostname, d.tenant.name_in("cove"), d.os_name)
         is_server = d.kind == "server"
         assert (values["I32"], values["I59"], values["I78"]) == (
             "2" if is_server else "1", "1", "D01D02" if is_server else "D01")

@@ -79,7 +79,7 @@ def test_first_run_lands_one_whole_snapshot(cove_env, tmp_path):
                       "select account_id, device_name, computer_name, customer_name, os_type "
                       "from LAKE")
     assert sorted(landed) == sorted(
-        (i, d.hostname.lower(), d.hostname, d.tenant.name, "2" if d.kind == "server" else "1")
+        (i, d.hostname.lower(), d.hostname, d.tenant.name_in("cove"), "2" if d.kind == "server" else "1")
         for i, d in accounts.items())
     partners = lake_sql(tmp_path, "partners", "select id from LAKE")
     assert sorted(p for (p,) in partners) == sorted(t.cove_partner_id for t in state.world.tenants)
