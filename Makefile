@@ -4,6 +4,7 @@ PY := .venv/bin/python
 UV := python3 -m uv
 PORT ?= 8900
 SEED ?= 7
+UI_PORT ?= 3000
 
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
@@ -13,7 +14,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: setup run test serve truth bench lint clean
+.PHONY: setup run test serve truth bench lint clean ui pipeline
 
 setup: .venv/.synced
 
@@ -33,6 +34,12 @@ serve: setup ## serve the vendor emulators on 127.0.0.1:$(PORT)
 
 truth: setup ## write the ground truth of the default world to data/truth
 	.venv/bin/msp sim truth --seed $(SEED) --out data/truth
+
+ui: setup ## the Dagster UI on 127.0.0.1:$(UI_PORT) (vendors: `make serve` or SOURCES__*)
+	$(PY) -m orchestration.run ui --port $(UI_PORT)
+
+pipeline: setup ## run the whole Dagster job once against the configured vendor endpoints
+	$(PY) -m orchestration.run pipeline --seed $(SEED)
 
 bench: setup ## serving speed of every emulator
 	$(PY) bench/bench_serve.py
