@@ -54,10 +54,45 @@ network_devices as (
         on tenants.vendor = 'auvik' and devices.tenant_id = tenants.vendor_tenant_id
 ),
 
+backed_up_vms as (
+    select
+        'veeam' as vendor,
+        workloads.workload_uid as record_id,
+        tenants.company_id,
+        workloads.workload_name as record_name,
+        'server' as kind_hint,
+        cast(null as varchar) as mac_address,
+        cast(null as varchar) as serial_number,
+        true as is_active,
+        workloads.latest_restore_point_at as last_seen_at
+    from {{ ref('stg_veeam__protected_workloads') }} as workloads
+    left join tenants
+        on tenants.vendor = 'veeam' and workloads.organization_uid = tenants.vendor_tenant_id
+),
+
+backup_accounts as (
+    select
+        'cove' as vendor,
+        cast(accounts.account_id as varchar) as record_id,
+        tenants.company_id,
+        accounts.computer_name as record_name,
+        accounts.os_type as kind_hint,
+        cast(null as varchar) as mac_address,
+        cast(null as varchar) as serial_number,
+        accounts.last_session_status <> 'Missed' as is_active,
+        accounts.last_session_started_at as last_seen_at
+    from {{ ref('stg_cove__devices') }} as accounts
+    left join tenants
+        on tenants.vendor = 'cove'
+        and cast(accounts.partner_id as varchar) = tenants.vendor_tenant_id
+),
+
 unioned as (
     select * from configurations
     union all select * from agents
     union all select * from network_devices
+    union all select * from backed_up_vms
+    union all select * from backup_accounts
 ),
 
 keyed as (

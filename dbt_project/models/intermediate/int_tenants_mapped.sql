@@ -22,6 +22,26 @@ vendor_tenants as (
         tenant_name as vendor_tenant_name
     from {{ ref('stg_auvik__tenants') }}
     where tenant_type = 'client'
+
+    union all
+
+    select
+        'veeam' as vendor,
+        company_uid as vendor_tenant_id,
+        company_name as vendor_tenant_name
+    from {{ ref('stg_veeam__companies') }}
+    where company_uid in (
+        select organization_uid from {{ ref('stg_veeam__protected_workloads') }}
+    )
+
+    union all
+
+    select
+        'cove' as vendor,
+        cast(partner_id as varchar) as vendor_tenant_id,
+        partner_name as vendor_tenant_name
+    from {{ ref('stg_cove__partners') }}
+    where partner_level = 'EndCustomer'
 ),
 
 company_keys as (
