@@ -76,5 +76,7 @@ def arrow_pages(pages: Iterable[list[dict]], spec: TableSpec, resource: str) -> 
             hints = dlt.mark.make_hints(table_name=quarantine_table(resource), primary_key=[])
             yield dlt.mark.with_hints(quarantine_arrow(page.quarantine, spec), hints,
                                       create_table_variant=True)
+    if rows == 0:  # an empty answer still lands a file, so staging always finds its folder
+        yield spec.output_schema().empty_table()
     log.info("%s: %d rows, %d quarantined, %.2f s", resource, rows, rejected,
              time.monotonic() - started)
