@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from actions import cli as actions_cli
 from simulator.world import World, WorldSpec
 
 
@@ -31,6 +32,9 @@ def parser() -> argparse.ArgumentParser:
     serve = cmds.add_parser("serve", help="serve the vendor emulators on 127.0.0.1")
     add_world_flags(serve)
     serve.add_argument("--port", type=int, default=8900)
+    serve.add_argument("--journal", type=Path, default=None,
+                       help="keep accepted writes in this file and replay them on start, so a "
+                            "restarted emulator holds the tickets and actions it was given")
     truth = cmds.add_parser("truth", help="write the ground truth as Parquet")
     add_world_flags(truth)
     truth.add_argument("--out", type=Path, required=True)
@@ -38,11 +42,14 @@ def parser() -> argparse.ArgumentParser:
                        help="move the clock forward before writing")
     stats = cmds.add_parser("stats", help="print how many records the world holds")
     add_world_flags(stats)
+    actions_cli.add_commands(groups)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.group == "actions":
+        return actions_cli.main(args)
     for name in ("tenants", "days", "devices_per_tenant"):
         if getattr(args, name) < 1:
             print(f"msp: --{name.replace('_', '-')} must be at least 1", file=sys.stderr)
@@ -53,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"Serving seed {spec.seed} on http://127.0.0.1:{args.port} "
               f"({', '.join(VENDORS)}); Ctrl-C stops.", flush=True)
-        serve(spec, args.port)
+        serve(spec, args.port, journal=args.journal)
         return 0
     started = time.perf_counter()
     world = World(spec)

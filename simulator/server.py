@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import uvicorn
@@ -16,9 +17,11 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
 
 from simulator import truth
 from simulator.emulator import SimState, json_response
+from simulator.journal import Journal, replay
 from simulator.world import HOUR, World, WorldSpec
 
 VENDORS = ("connectwise", "sentinelone", "veeam", "cove", "auvik")
@@ -104,15 +107,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(spec: WorldSpec, port: int, host: str = "127.0.0.1") -> None:
-    app, _ = build_app(World(spec))
+def journaled_app(spec: WorldSpec, journal: Path | None) -> tuple[ASGIApp, SimState]:
+    """The app for a world; with a journal, earlier writes are replayed and new ones kept."""
+    app, state = build_app(World(spec))
+    if journal is None:
+        return app, state
+    replayed = replay(app, journal)
+    state.log.clear()
+    if replayed:
+        print(f"Replayed {replayed} earlier writes from {journal}", flush=True)
+    return Journal(app, journal), state
+
+
+def serve(spec: WorldSpec, port: int, host: str = "127.0.0.1",
+          journal: Path | None = None) -> None:
+    app, _ = journaled_app(spec, journal)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
 @contextlib.contextmanager
-def running(spec: WorldSpec, port: int | None = None) -> Iterator[tuple[str, SimState]]:
+def running(spec: WorldSpec, port: int | None = None,
+            journal: Path | None = None) -> Iterator[tuple[str, SimState]]:
     """Serve a world on 127.0.0.1 in a background thread; yields the base URL and the state."""
-    app, state = build_app(World(spec))
+    app, state = journaled_app(spec, journal)
     port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False, lifespan="off"))
