@@ -136,12 +136,27 @@ class Environment:
             folder.mkdir(parents=True, exist_ok=True)
         if not self.lake_is_s3:
             Path(self.lake_url).mkdir(parents=True, exist_ok=True)
+        else:
+            install_httpfs()
 
     def prepare_dagster_home(self) -> Path:
         """DAGSTER_HOME under the data folder, holding the project's dagster.yaml."""
         self.dagster_home.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(DAGSTER_YAML, self.dagster_home / "dagster.yaml")
         return self.dagster_home
+
+
+def install_httpfs() -> None:
+    """DuckDB reads an S3 lake through httpfs, which must never be downloaded at run time: the
+    duckdb-extension-httpfs wheel carries the signed binary; importing it once per machine puts
+    it where `INSTALL`/`LOAD` and dbt-duckdb's `extensions:` find it offline."""
+    import duckdb
+    import duckdb_extensions
+
+    installed = duckdb.sql("select installed from duckdb_extensions() "
+                           "where extension_name = 'httpfs'").fetchone()
+    if not (installed and installed[0]):
+        duckdb_extensions.import_extension("httpfs")
 
 
 def emulator_settings(base_url: str) -> dict[str, dict[str, str]]:
