@@ -9,8 +9,10 @@ from __future__ import annotations
 import dagster as dg
 from dagster_dlt import DagsterDltResource
 
+from orchestration.actions import action_jobs, playbook_sensor
 from orchestration.environment import Environment
 from orchestration.ingest import registered_vendors, vendor_assets, vendor_schedules
+from orchestration.quality import raw_quality_checks
 from orchestration.serving import WarehouseFiles, serving_asset
 from orchestration.transform import dbt_resource, warehouse_models
 
@@ -24,6 +26,7 @@ def build_definitions(env: Environment) -> dg.Definitions:
     ingest = [vendor_assets(vendor, env) for vendor in vendors]
     models = warehouse_models(env, [vendor.name for vendor in vendors])
     serving = serving_asset(models)
+    raw_checks = raw_quality_checks(ingest, env)
 
     full_pipeline = dg.define_asset_job(
         FULL_PIPELINE,
@@ -39,9 +42,10 @@ def build_definitions(env: Environment) -> dg.Definitions:
 
     return dg.Definitions(
         assets=[*ingest, models, serving],
-        jobs=[full_pipeline],
+        asset_checks=raw_checks,
+        jobs=[full_pipeline, *action_jobs(env)],
         schedules=vendor_schedules(vendors, running=env.name == "prod"),
-        sensors=[automation],
+        sensors=[automation, playbook_sensor()],
         resources={
             "dlt": DagsterDltResource(),
             "dbt": dbt_resource(env),

@@ -19,7 +19,7 @@ from orchestration.environment import Environment
 
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 
-LAYERS = ("staging", "intermediate", "marts")
+LAYERS = ("staging", "intermediate", "marts", "policies")
 
 
 def dbt_project(env: Environment) -> DbtProject:
