@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: setup run test serve truth bench lint clean ui pipeline
+.PHONY: setup run tour test serve truth bench lint clean ui pipeline
 
 setup: .venv/.synced
 
@@ -23,7 +23,10 @@ setup: .venv/.synced
 	$(UV) sync --frozen
 	@touch $@
 
-run: setup ## build the default world, serve it, read every vendor in full, write the truth
+run: setup superset-setup ## the main job on the embedded default: emulators, pipeline, playbooks, dashboards
+	$(PY) -m orchestration.main --seed $(SEED)
+
+tour: setup ## build the default world, serve it, read every vendor in full, write the truth
 	$(PY) -m simulator.tour --seed $(SEED) --out data/truth
 
 test: setup superset-setup chromium ## every test: unit, then integration against real servers on 127.0.0.1
@@ -35,7 +38,9 @@ serve: setup ## serve the vendor emulators on 127.0.0.1:$(PORT)
 truth: setup ## write the ground truth of the default world to data/truth
 	.venv/bin/msp sim truth --seed $(SEED) --out data/truth
 
-ui: setup ## the Dagster UI on 127.0.0.1:$(UI_PORT) (vendors: `make serve` or SOURCES__*)
+ui: setup superset-import ## Superset and the Dagster UI on 127.0.0.1 (Ctrl-C stops Dagster; `make superset-stop` stops Superset)
+	cd superset && .venv/bin/python -m superset_ops serve --port $(SUPERSET_PORT)
+	@echo "Superset: http://127.0.0.1:$(SUPERSET_PORT)  user admin, password in data/superset/admin_password"
 	$(PY) -m orchestration.run ui --port $(UI_PORT)
 
 pipeline: setup ## run the whole Dagster job once against the configured vendor endpoints
