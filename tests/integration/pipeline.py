@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 
@@ -46,3 +49,17 @@ def run_full_job(env: Environment) -> tuple[dg.Definitions, dg.ExecuteInProcessR
 
 def failed_steps(result: dg.ExecuteInProcessResult) -> list[str]:
     return [event.step_key for event in result.all_events if event.is_step_failure]
+
+
+def dbt_build(lake: Path, warehouse: Path, selector: str) -> subprocess.CompletedProcess:
+    """`dbt build --select <selector>` over a lake folder into a warehouse file, its artifacts
+    beside the warehouse so the project's own target folder stays untouched."""
+    project = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "MSP_LAKE_URL": str(lake), "MSP_WAREHOUSE_PATH": str(warehouse),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_VERSION_CHECK": "false"}
+    scratch = warehouse.parent
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "build", "--profiles-dir", ".",
+         "--select", selector, "--target-path", str(scratch / "dbt_target"),
+         "--log-path", str(scratch / "dbt_logs")],
+        cwd=project / "dbt_project", env=env, capture_output=True, text=True, timeout=300)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
-import subprocess
 from datetime import UTC, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -25,11 +23,10 @@ from simulator.server import running
 from simulator.vendors import auvik as av
 from simulator.vendors import auvik_render as render
 from simulator.world import WorldSpec
+from tests.integration.pipeline import dbt_build
 
 LAG = 900
 LOOKBACK_HOURS = 72
-PROJECT = Path(__file__).resolve().parents[2]
-DBT = PROJECT / ".venv" / "bin" / "dbt"
 DEVICES_PATH = av.PREFIX + "/inventory/device/info"
 ALERTS_PATH = av.PREFIX + "/alert/history/info"
 
@@ -161,7 +158,10 @@ def test_second_run_fetches_only_what_changed(av_env, tmp_path):
 def test_faults_and_throttling_403s_lose_nothing_and_double_nothing(av_env, tmp_path, caplog):
     _, state = av_env
     pipeline = local_pipeline(tmp_path)
-    source_args = {"page_size": 10, "backoff_seconds": 0.01, "max_wait_seconds": 0.05}
+    # The storm refuses five answers in seven and bursts add more: 100 tries make giving up
+    # vanishingly unlikely, as a real run with minute-long waits would be.
+    source_args = {"page_size": 10, "backoff_seconds": 0.01, "max_wait_seconds": 0.05,
+                   "max_attempts": 100}
     since = state.log[-1]["seq"]
     state.set_faults(av.NAME, {"error_rate": 0.2, "rate_limit_every": 7,
                                "truncate_rate": 0.1, "drift": True})
@@ -233,16 +233,6 @@ def test_throttle_storm_waits_as_hinted(av_env):
     assert [len(p["data"]) for p in pages] == [len(state.world.tenants) + 1]
     assert waits == [2.0, 0.2, 2.0, 0.8, 2.0]
     assert client.stats["HTTP 403"] == 5
-
-
-def dbt_build(lake: Path, warehouse: Path, selector: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MSP_LAKE_URL": str(lake), "MSP_WAREHOUSE_PATH": str(warehouse),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_VERSION_CHECK": "false"}
-    scratch = warehouse.parent
-    return subprocess.run(
-        [str(DBT), "build", "--profiles-dir", ".", "--select", selector,
-         "--target-path", str(scratch / "dbt_target"), "--log-path", str(scratch / "dbt_logs")],
-        cwd=PROJECT / "dbt_project", env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_dbt_staging_drops_deleted_devices_and_matches_the_world(av_env, tmp_path):

@@ -147,7 +147,10 @@ LATEST_TICKETS = """
 def test_faults_lose_nothing_and_double_nothing(cw_env, tmp_path, caplog):
     base_url, state = cw_env
     pipeline = local_pipeline(tmp_path)
-    source_args = {"page_size": 10, "backoff_seconds": 0.01, "max_wait_seconds": 0.05}
+    # The storm refuses five answers in seven and bursts add more: 100 tries make giving up
+    # vanishingly unlikely, as a real run with minute-long waits would be.
+    source_args = {"page_size": 10, "backoff_seconds": 0.01, "max_wait_seconds": 0.05,
+                   "max_attempts": 100}
     since = state.log[-1]["seq"]
     state.set_faults("connectwise", {"error_rate": 0.2, "rate_limit_every": 7,
                                      "truncate_rate": 0.1, "drift": True})

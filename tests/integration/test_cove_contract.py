@@ -153,7 +153,8 @@ def test_settings_match_the_device_and_its_last_session(client, emulator):
         runs = cove_runs(state, d)
         good = [r for r in runs if r.status == "Success"]
         assert (values["I0"], values["I1"], values["I18"], values["I8"], values["I16"]) == (
-            str(d.cove_account_id), d.hostname.lower(), d.hostname, d.tenant.name_in("cove"), d.os_name)
+            str(d.cove_account_id), d.hostname.lower(), d.hostname, d.tenant.name_in("cove"),
+            d.os_name)
         is_server = d.kind == "server"
         assert (values["I32"], values["I59"], values["I78"]) == (
             "2" if is_server else "1", "1", "D01D02" if is_server else "D01")

@@ -4,8 +4,6 @@ sessions checked against the world's true backup runs."""
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,8 +24,8 @@ from dlt_sources.lib import RetryPolicy, lake_pipeline, run_to_lake
 from simulator import truth
 from simulator.vendors import cove as cv
 from simulator.world import DAY, HOUR
+from tests.integration.pipeline import dbt_build
 
-PROJECT = Path(__file__).resolve().parents[2]
 FAULTS = {"error_rate": 0.2, "rate_limit_every": 7, "truncate_rate": 0.1, "drift": True}
 # Under this fault mix a 5xx burst can re-arm inside every gap between 429 storms, so one
 # request may meet dozens of refusals in a row; the budget is raised to ride that out.
@@ -79,7 +77,8 @@ def test_first_run_lands_one_whole_snapshot(cove_env, tmp_path):
                       "select account_id, device_name, computer_name, customer_name, os_type "
                       "from LAKE")
     assert sorted(landed) == sorted(
-        (i, d.hostname.lower(), d.hostname, d.tenant.name_in("cove"), "2" if d.kind == "server" else "1")
+        (i, d.hostname.lower(), d.hostname, d.tenant.name_in("cove"),
+         "2" if d.kind == "server" else "1")
         for i, d in accounts.items())
     partners = lake_sql(tmp_path, "partners", "select id from LAKE")
     assert sorted(p for (p,) in partners) == sorted(t.cove_partner_id for t in state.world.tenants)
@@ -134,16 +133,6 @@ def test_faults_leave_each_snapshot_whole(cove_env, tmp_path, caplog):
                      "_dlt_load_id")
     assert [(n, d, ids) for n, d, ids in loads] == [
         (len(accounts), len(accounts), sorted(accounts))] * 2
-
-
-def dbt_build(lake: Path, warehouse: Path, selector: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MSP_LAKE_URL": str(lake), "MSP_WAREHOUSE_PATH": str(warehouse),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    return subprocess.run(
-        [str(PROJECT / ".venv" / "bin" / "dbt"), "build", "--profiles-dir", ".", "--select",
-         selector, "--target-path", str(warehouse.parent / "target"),
-         "--log-path", str(warehouse.parent / "logs")],
-        cwd=PROJECT / "dbt_project", env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_staged_sessions_equal_the_true_backup_runs(cove_env, tmp_path):

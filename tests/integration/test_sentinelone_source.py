@@ -4,8 +4,6 @@ then the real dbt staging models on the landed lake."""
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -21,10 +19,9 @@ from dlt_sources.sentinelone.helpers import make_client
 from simulator import truth
 from simulator.vendors import sentinelone as s1
 from simulator.vendors import sentinelone_render as render
+from tests.integration.pipeline import dbt_build
 
 LAG = 900
-PROJECT = Path(__file__).resolve().parents[2]
-DBT = PROJECT / ".venv" / "bin" / "dbt"
 INCREMENTAL = {"agents": "updatedAt", "threats": "updatedAt", "activities": "createdAt"}
 
 
@@ -154,7 +151,10 @@ LATEST = """
 def test_faults_lose_nothing_and_double_nothing(s1_env, tmp_path, caplog):
     _, state = s1_env
     pipeline = local_pipeline(tmp_path)
-    source_args = {"page_size": 10, "backoff_seconds": 0.01, "max_wait_seconds": 0.05}
+    # The storm refuses five answers in seven and bursts add more: 100 tries make giving up
+    # vanishingly unlikely, as a real run with minute-long waits would be.
+    source_args = {"page_size": 10, "backoff_seconds": 0.01, "max_wait_seconds": 0.05,
+                   "max_attempts": 100}
     since = state.log[-1]["seq"]
     state.set_faults(s1.NAME, {"error_rate": 0.2, "rate_limit_every": 7,
                                "truncate_rate": 0.1, "drift": True})
@@ -200,16 +200,6 @@ def test_retry_after_is_honoured_and_missing_hints_back_off(s1_env):
     assert [len(p["data"]) for p in pages] == [len(state.world.tenants)]
     assert waits == [2.0, 0.2, 2.0, 0.8, 2.0]
     assert client.stats["HTTP 429"] == 5
-
-
-def dbt_build(lake: Path, warehouse: Path, selector: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MSP_LAKE_URL": str(lake), "MSP_WAREHOUSE_PATH": str(warehouse),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_VERSION_CHECK": "false"}
-    scratch = warehouse.parent
-    return subprocess.run(
-        [str(DBT), "build", "--profiles-dir", ".", "--select", selector,
-         "--target-path", str(scratch / "dbt_target"), "--log-path", str(scratch / "dbt_logs")],
-        cwd=PROJECT / "dbt_project", env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_dbt_staging_builds_on_the_lake_and_matches_the_world(s1_env, tmp_path):

@@ -4,8 +4,6 @@ staged job runs checked against the world's true backup runs."""
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,10 +22,10 @@ from simulator.server import running
 from simulator.vendors import veeam as vv
 from simulator.vendors import veeam_records as vr
 from simulator.world import DAY, HOUR, WorldSpec
+from tests.integration.pipeline import dbt_build
 
 # The shared small world has a single Veeam job; this one has seven on ten backup servers.
 VEEAM_WORLD = WorldSpec(seed=27, tenants=10, days=20, devices_per_tenant=30)
-PROJECT = Path(__file__).resolve().parents[2]
 FAULTS = {"error_rate": 0.2, "rate_limit_every": 7, "truncate_rate": 0.1, "drift": True}
 # Under this fault mix a 5xx burst can re-arm inside every gap between 429 storms, so one
 # request may meet dozens of refusals in a row; the budget is raised to ride that out.
@@ -159,16 +157,6 @@ def test_faults_leave_each_snapshot_whole(veeam_env, tmp_path, caplog):
         latest = lake_sql(tmp_path, name, "select instance_uid from LAKE where _dlt_load_id = "
                                           "(select max(_dlt_load_id) from LAKE)")
         assert {u for (u,) in latest} == uids, name
-
-
-def dbt_build(lake: Path, warehouse: Path, selector: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MSP_LAKE_URL": str(lake), "MSP_WAREHOUSE_PATH": str(warehouse),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    return subprocess.run(
-        [str(PROJECT / ".venv" / "bin" / "dbt"), "build", "--profiles-dir", ".", "--select",
-         selector, "--target-path", str(warehouse.parent / "target"),
-         "--log-path", str(warehouse.parent / "logs")],
-        cwd=PROJECT / "dbt_project", env=env, capture_output=True, text=True, timeout=300)
 
 
 STAGED_RUNS = """
