@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from dlt.sources.helpers.rest_client.paginators import BaseNextUrlPaginator
@@ -50,10 +51,13 @@ def after_filter(name: str, start: datetime | None) -> dict[str, str]:
 
 def list_pages(client: ApiClient, endpoint: str, page_size: int | None, *,
                params: dict[str, str] | None = None) -> Iterator[list[dict]]:
-    """Every page of a list endpoint, following `links.next` until it is absent."""
+    """Every page of a list endpoint, following `links.next` until it is absent.
+
+    `map` holds no page once it is handed on, so each page is freed as soon as it is converted.
+    """
     query = {**({"page[first]": page_size} if page_size else {}), **(params or {})}
-    for body in client.paginate(endpoint, params=query, paginator=NextLinkPaginator()):
-        yield body["data"]
+    return map(itemgetter("data"),
+               client.paginate(endpoint, params=query, paginator=NextLinkPaginator()))
 
 
 def root_domain_prefix(tenants: list[dict]) -> str:

@@ -64,7 +64,10 @@ def records_of(body: dict, path: tuple[str, ...]) -> list[dict]:
 def list_pages(client: ApiClient, endpoint: str, page_size: int, *,
                filters: dict[str, str] | None = None,
                path: tuple[str, ...] = settings.DEFAULT_RECORDS_PATH) -> Iterator[list[dict]]:
-    """Every page of a list endpoint in id order, following the keyset cursor."""
+    """Every page of a list endpoint in id order, following the keyset cursor.
+
+    `map` holds no page once it is handed on, so each page is freed as soon as it is converted.
+    """
     params = {"limit": page_size, **settings.ORDER, **(filters or {})}
-    for body in client.paginate(endpoint, params=params, paginator=NextCursorPaginator()):
-        yield records_of(body, path)
+    return map(lambda body: records_of(body, path),
+               client.paginate(endpoint, params=params, paginator=NextCursorPaginator()))
