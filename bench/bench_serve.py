@@ -48,16 +48,28 @@ def main() -> int:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "simulator.cli", "sim", "serve", "--port", str(port),
-               "--tenants", str(args.tenants), "--devices-per-tenant",
-               str(args.devices_per_tenant)]
+    command = [
+        sys.executable,
+        "-m",
+        "simulator.cli",
+        "sim",
+        "serve",
+        "--port",
+        str(port),
+        "--tenants",
+        str(args.tenants),
+        "--devices-per-tenant",
+        str(args.devices_per_tenant),
+    ]
     started = time.perf_counter()
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     failed = False
     try:
         wait_ready(base, server)
-        print(f"world of {args.tenants} tenants x {args.devices_per_tenant} devices served after "
-              f"{time.perf_counter() - started:.1f} s")
+        print(
+            f"world of {args.tenants} tenants x {args.devices_per_tenant} devices served after "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         print(f"{'vendor':12} {'resource':42} {'records':>8} {'best s':>7} {'records/s':>10}")
         client = Http(base)
         for vendor, path in LARGEST.items():
@@ -72,8 +84,10 @@ def main() -> int:
                 gc.enable()
             rate = records / best
             failed |= rate < TARGET
-            print(f"{vendor:12} {path:42} {records:>8} {best:>7.3f} {rate:>10,.0f}"
-                  + ("" if rate >= TARGET else "  BELOW TARGET"))
+            print(
+                f"{vendor:12} {path:42} {records:>8} {best:>7.3f} {rate:>10,.0f}"
+                + ("" if rate >= TARGET else "  BELOW TARGET")
+            )
     finally:
         os.kill(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -25,9 +25,11 @@ class IdentityScore:
         return self.correct_pairs / self.true_pairs if self.true_pairs else 1.0
 
     def __str__(self) -> str:
-        return (f"identity resolution over {self.records} records: precision "
-                f"{self.precision:.4f}, recall {self.recall:.4f} ({self.correct_pairs} of "
-                f"{self.predicted_pairs} predicted pairs right, {self.true_pairs} true pairs)")
+        return (
+            f"identity resolution over {self.records} records: precision "
+            f"{self.precision:.4f}, recall {self.recall:.4f} ({self.correct_pairs} of "
+            f"{self.predicted_pairs} predicted pairs right, {self.true_pairs} true pairs)"
+        )
 
 
 def score(resolved: pa.Table, truth: pa.Table) -> IdentityScore:

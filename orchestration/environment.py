@@ -153,8 +153,9 @@ def install_httpfs() -> None:
     import duckdb
     import duckdb_extensions
 
-    installed = duckdb.sql("select installed from duckdb_extensions() "
-                           "where extension_name = 'httpfs'").fetchone()
+    installed = duckdb.sql(
+        "select installed from duckdb_extensions() where extension_name = 'httpfs'"
+    ).fetchone()
     if not (installed and installed[0]):
         duckdb_extensions.import_extension("httpfs")
 

@@ -43,8 +43,19 @@ def emulator(env: Environment, seed: int, base_url: str):
         return
     port = base_url.rsplit(":", 1)[1]
     journal = env.data_dir / "emulator" / f"journal-seed{seed}.jsonl"
-    command = [sys.executable, "-m", "simulator.cli", "sim", "serve", "--seed", str(seed),
-               "--port", port, "--journal", str(journal)]
+    command = [
+        sys.executable,
+        "-m",
+        "simulator.cli",
+        "sim",
+        "serve",
+        "--seed",
+        str(seed),
+        "--port",
+        port,
+        "--journal",
+        str(journal),
+    ]
     process = subprocess.Popen(command, cwd=PROJECT_ROOT)
     try:
         deadline = time.monotonic() + 120
@@ -69,8 +80,10 @@ def run_job(env: Environment):
     defs = build_definitions(env)
     with dg.DagsterInstance.get() as instance:
         return defs.resolve_job_def(FULL_PIPELINE).execute_in_process(
-            instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
 
 
 def run_playbooks(env: Environment):
@@ -78,8 +91,12 @@ def run_playbooks(env: Environment):
     from actions.log import ActionLog
     from actions.runner import action_log_path, run_playbooks
 
-    return run_playbooks(env.serving_path, ActionLog(action_log_path(env.data_dir)),
-                         load_settings(env.name), decided_by="make run")
+    return run_playbooks(
+        env.serving_path,
+        ActionLog(action_log_path(env.data_dir)),
+        load_settings(env.name),
+        decided_by="make run",
+    )
 
 
 def import_dashboards() -> None:
@@ -96,15 +113,21 @@ def identity_figures(env: Environment, base_url: str) -> str:
     answer.raise_for_status()
     truth = pq.read_table(io.BytesIO(answer.content))
     with duckdb.connect(str(env.serving_path), read_only=True) as con:
-        resolved = con.sql("select vendor, record_id, device_id "
-                           "from marts.dim_device_records").arrow()
+        resolved = con.sql(
+            "select vendor, record_id, device_id from marts.dim_device_records"
+        ).arrow()
     return str(score(resolved, truth))
 
 
 def mart_rows(env: Environment) -> dict[str, int]:
     with duckdb.connect(str(env.serving_path), read_only=True) as con:
-        names = [n for (n,) in con.sql("select table_name from information_schema.tables "
-                                       "where table_schema = 'marts' order by 1").fetchall()]
+        names = [
+            n
+            for (n,) in con.sql(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
         return {n: con.sql(f"select count(*) from marts.{n}").fetchone()[0] for n in names}
 
 
@@ -118,19 +141,26 @@ def summary(env: Environment, result, report, base_url: str, seconds: float) -> 
     print(f"pipeline {'succeeded' if result.success else 'FAILED'} in {seconds:.0f} s")
     print(f"tenants {rows.get('dim_tenants', 0)}, devices {rows.get('dim_devices', 0)}")
     print("rows per mart: " + ", ".join(f"{k} {v}" for k, v in rows.items()))
-    print(f"data quality: {len(checks) - len(failed)}/{len(checks)} asset checks passed "
-          "(dbt tests and Great Expectations suites)" + (f"; failed: {failed}" if failed else ""))
+    print(
+        f"data quality: {len(checks) - len(failed)}/{len(checks)} asset checks passed "
+        "(dbt tests and Great Expectations suites)" + (f"; failed: {failed}" if failed else "")
+    )
     print(raw_quality_summary(checks))
     print(identity_figures(env, base_url))
     if report is not None:
         outcomes = {}
         for step in report.steps:
             outcomes[step.outcome] = outcomes.get(step.outcome, 0) + 1
-        print("actions: " + (", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
-                             or "none due") + " (`.venv/bin/msp actions list` shows them)")
+        print(
+            "actions: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "none due")
+            + " (`.venv/bin/msp actions list` shows them)"
+        )
     password = env.data_dir / "superset" / "admin_password"
-    print("open: `make ui`, then Dagster http://127.0.0.1:3000 and Superset "
-          f"http://127.0.0.1:8088 (user admin, password in {password})")
+    print(
+        "open: `make ui`, then Dagster http://127.0.0.1:3000 and Superset "
+        f"http://127.0.0.1:8088 (user admin, password in {password})"
+    )
 
 
 def main() -> int:

@@ -12,16 +12,24 @@ from simulator.world import World, WorldSpec
 
 
 def spec_from(args: argparse.Namespace) -> WorldSpec:
-    return WorldSpec(seed=args.seed, tenants=args.tenants, days=args.days,
-                     devices_per_tenant=args.devices_per_tenant)
+    return WorldSpec(
+        seed=args.seed,
+        tenants=args.tenants,
+        days=args.days,
+        devices_per_tenant=args.devices_per_tenant,
+    )
 
 
 def add_world_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--tenants", type=int, default=20, help="client companies (default 20)")
     p.add_argument("--days", type=int, default=90, help="days of history (default 90)")
-    p.add_argument("--devices-per-tenant", type=int, default=50,
-                   help="average devices per company (default 50)")
+    p.add_argument(
+        "--devices-per-tenant",
+        type=int,
+        default=50,
+        help="average devices per company (default 50)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,14 +40,19 @@ def parser() -> argparse.ArgumentParser:
     serve = cmds.add_parser("serve", help="serve the vendor emulators on 127.0.0.1")
     add_world_flags(serve)
     serve.add_argument("--port", type=int, default=8900)
-    serve.add_argument("--journal", type=Path, default=None,
-                       help="keep accepted writes in this file and replay them on start, so a "
-                            "restarted emulator holds the tickets and actions it was given")
+    serve.add_argument(
+        "--journal",
+        type=Path,
+        default=None,
+        help="keep accepted writes in this file and replay them on start, so a "
+        "restarted emulator holds the tickets and actions it was given",
+    )
     truth = cmds.add_parser("truth", help="write the ground truth as Parquet")
     add_world_flags(truth)
     truth.add_argument("--out", type=Path, required=True)
-    truth.add_argument("--advance-hours", type=float, default=0,
-                       help="move the clock forward before writing")
+    truth.add_argument(
+        "--advance-hours", type=float, default=0, help="move the clock forward before writing"
+    )
     stats = cmds.add_parser("stats", help="print how many records the world holds")
     add_world_flags(stats)
     actions_cli.add_commands(groups)
@@ -58,8 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from simulator.server import VENDORS, serve
 
-        print(f"Serving seed {spec.seed} on http://127.0.0.1:{args.port} "
-              f"({', '.join(VENDORS)}); Ctrl-C stops.", flush=True)
+        print(
+            f"Serving seed {spec.seed} on http://127.0.0.1:{args.port} "
+            f"({', '.join(VENDORS)}); Ctrl-C stops.",
+            flush=True,
+        )
         serve(spec, args.port, journal=args.journal)
         return 0
     started = time.perf_counter()
@@ -75,8 +91,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"written to {args.out} in {time.perf_counter() - started:.1f} s")
         return 0
     print(f"built in {time.perf_counter() - started:.2f} s")
-    for name in ("tenants", "devices", "contacts", "tickets", "notes", "threats", "alerts",
-                 "incidents", "runs", "veeam_jobs"):
+    for name in (
+        "tenants",
+        "devices",
+        "contacts",
+        "tickets",
+        "notes",
+        "threats",
+        "alerts",
+        "incidents",
+        "runs",
+        "veeam_jobs",
+    ):
         print(f"{name:12} {len(getattr(world, name)):>8}")
     return 0
 

@@ -37,7 +37,7 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         m = TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise ConditionError(f"conditions: cannot read {text[pos:pos + 20]!r} at {pos}")
+            raise ConditionError(f"conditions: cannot read {text[pos : pos + 20]!r} at {pos}")
         kind = m.lastgroup
         tokens.append((kind, m.group(kind)))
         pos = m.end()
@@ -139,8 +139,9 @@ def lookup(record: dict, path: str) -> object:
     for part in path.split("/"):
         if not isinstance(value, dict):
             return None
-        value = value.get(part, next((v for k, v in value.items() if k.lower() == part.lower()),
-                                     None))
+        value = value.get(
+            part, next((v for k, v in value.items() if k.lower() == part.lower()), None)
+        )
     return value
 
 
@@ -154,8 +155,9 @@ def comparison(field: str, op: str, values: list) -> Predicate:
         if op == "contains":
             return isinstance(actual, str) and str(value).lower() in actual.lower()
         if op == "like":
-            return isinstance(actual, str) and fnmatchcase(actual.lower(),
-                                                           str(value).lower().replace("%", "*"))
+            return isinstance(actual, str) and fnmatchcase(
+                actual.lower(), str(value).lower().replace("%", "*")
+            )
         if op == "=":
             return actual == value
         if op == "!=":
@@ -163,8 +165,12 @@ def comparison(field: str, op: str, values: list) -> Predicate:
         if actual is None or value is None:
             return False
         try:
-            return {"<": actual < value, "<=": actual <= value, ">": actual > value,
-                    ">=": actual >= value}[op]
+            return {
+                "<": actual < value,
+                "<=": actual <= value,
+                ">": actual > value,
+                ">=": actual >= value,
+            }[op]
         except TypeError:
             return False
 

@@ -60,9 +60,7 @@ class SimState:
     def __init__(self, world: World, vendors: Iterable[str]):
         self.world = world
         self.lock = threading.RLock()
-        self.vendors = {
-            v: VendorState(v, rng=world.rng.stream("faults", v)) for v in vendors
-        }
+        self.vendors = {v: VendorState(v, rng=world.rng.stream("faults", v)) for v in vendors}
         self.log: list[dict] = []
         self._cache: dict[tuple[str, str], tuple[int, object]] = {}
 
@@ -106,8 +104,9 @@ def join_json(parts: list[bytes]) -> bytes:
     return b"[" + b",".join(parts) + b"]"
 
 
-def json_response(body: object, status: int = 200, headers: dict | None = None,
-                  media_type: str = JSON) -> Response:
+def json_response(
+    body: object, status: int = 200, headers: dict | None = None, media_type: str = JSON
+) -> Response:
     raw = body if isinstance(body, bytes) else orjson.dumps(body)
     return Response(raw, status_code=status, headers=headers, media_type=media_type)
 
@@ -132,8 +131,9 @@ class VendorStyle:
     authenticate: Callable[[Request], Response | None]
 
 
-def endpoint(state: SimState, style: VendorStyle, handler: Handler,
-             authenticated: bool = True) -> Handler:
+def endpoint(
+    state: SimState, style: VendorStyle, handler: Handler, authenticated: bool = True
+) -> Handler:
     """Wrap a handler with auth, fault injection and the request log."""
 
     async def wrapped(request: Request) -> Response:
@@ -155,8 +155,11 @@ def endpoint(state: SimState, style: VendorStyle, handler: Handler,
             with state.lock:
                 cut = vendor.rng.random() < vendor.faults.truncate_rate
             if cut and len(response.body) > 2:
-                response = Response(response.body[: len(response.body) // 2],
-                                    status_code=200, media_type=response.media_type)
+                response = Response(
+                    response.body[: len(response.body) // 2],
+                    status_code=200,
+                    media_type=response.media_type,
+                )
         record_request(state, style.name, request, response)
         return response
 
@@ -183,20 +186,23 @@ def pick_fault(vendor: VendorState) -> Callable[[VendorStyle], Response] | None:
 
 def record_request(state: SimState, vendor: str, request: Request, response: Response) -> None:
     with state.lock:
-        state.log.append({
-            "seq": len(state.log) + 1,
-            "vendor": vendor,
-            "method": request.method,
-            "path": request.url.path,
-            "query": str(request.url.query),
-            "status": response.status_code,
-            "records": int(response.headers.get("x-sim-records", "-1")),
-            "clock": state.world.clock,
-        })
+        state.log.append(
+            {
+                "seq": len(state.log) + 1,
+                "vendor": vendor,
+                "method": request.method,
+                "path": request.url.path,
+                "query": str(request.url.query),
+                "status": response.status_code,
+                "records": int(response.headers.get("x-sim-records", "-1")),
+                "clock": state.world.clock,
+            }
+        )
 
 
-def drift_between_pages(state: SimState, vendor: str, touch: Callable[[random.Random], None]
-                        ) -> None:
+def drift_between_pages(
+    state: SimState, vendor: str, touch: Callable[[random.Random], None]
+) -> None:
     """With the drift fault on, let the world change while a client pages through a list."""
     vs = state.vendors[vendor]
     if not vs.faults.drift:
@@ -207,7 +213,7 @@ def drift_between_pages(state: SimState, vendor: str, touch: Callable[[random.Ra
 
 
 def page_slice(items: list, offset: int, size: int) -> list:
-    return items[offset: offset + size]
+    return items[offset : offset + size]
 
 
 def iso(ts: int | None, style: str = "seconds") -> str | None:

@@ -15,14 +15,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = logging.getLogger(__name__)
 
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
-NOT_WRITES = ("/cove/", "/veeam/api/v3/token", "/_sim/faults", "/_sim/requests",
-              "/_sim/truth")
+NOT_WRITES = ("/cove/", "/veeam/api/v3/token", "/_sim/faults", "/_sim/requests", "/_sim/truth")
 KEPT_HEADERS = {"authorization", "clientid", "content-type", "x-client-version"}
 
 
 def is_write(scope: Scope) -> bool:
-    return (scope["type"] == "http" and scope["method"] in WRITE_METHODS
-            and not scope["path"].startswith(NOT_WRITES))
+    return (
+        scope["type"] == "http"
+        and scope["method"] in WRITE_METHODS
+        and not scope["path"].startswith(NOT_WRITES)
+    )
 
 
 class Journal:
@@ -57,11 +59,18 @@ class Journal:
             self.append(scope, bytes(body))
 
     def append(self, scope: Scope, body: bytes) -> None:
-        headers = {k.decode(): v.decode() for k, v in scope["headers"]
-                   if k.decode().lower() in KEPT_HEADERS}
-        entry = {"method": scope["method"], "path": scope["path"],
-                 "query": scope["query_string"].decode(), "headers": headers,
-                 "body": base64.b64encode(body).decode()}
+        headers = {
+            k.decode(): v.decode()
+            for k, v in scope["headers"]
+            if k.decode().lower() in KEPT_HEADERS
+        }
+        entry = {
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope["query_string"].decode(),
+            "headers": headers,
+            "body": base64.b64encode(body).decode(),
+        }
         with self.path.open("ab") as out:
             out.write(orjson.dumps(entry) + b"\n")
 
@@ -77,11 +86,17 @@ def replay(app: ASGIApp, path: Path) -> int:
         for line in path.read_bytes().splitlines():
             entry = orjson.loads(line)
             url = entry["path"] + (f"?{entry['query']}" if entry["query"] else "")
-            answer = client.request(entry["method"], url, headers=entry["headers"],
-                                    content=base64.b64decode(entry["body"]))
+            answer = client.request(
+                entry["method"],
+                url,
+                headers=entry["headers"],
+                content=base64.b64decode(entry["body"]),
+            )
             if answer.status_code >= 400:
-                raise RuntimeError(f"journal {path}: replaying {entry['method']} {url} was "
-                                   f"refused with {answer.status_code}: {answer.text[:200]}")
+                raise RuntimeError(
+                    f"journal {path}: replaying {entry['method']} {url} was "
+                    f"refused with {answer.status_code}: {answer.text[:200]}"
+                )
             count += 1
     log.info("replayed %d journaled writes from %s", count, path)
     return count

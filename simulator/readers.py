@@ -28,8 +28,9 @@ class Http:
         self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
         self.digest = hashlib.sha256()  # of every body read, for the determinism test
 
-    def call(self, method: str, path: str, body: bytes | None = None,
-             headers: dict | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
+    def call(
+        self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
         self.conn.request(method, path, body=body, headers=headers or {})
         response = self.conn.getresponse()
         data = response.read()
@@ -47,9 +48,13 @@ Reader = Callable[[Http, str], Iterator[int]]
 
 def connectwise_pages(http_: Http, path: str) -> Iterator[int]:
     token = base64.b64encode(
-        f"{connectwise.COMPANY_ID}+{connectwise.PUBLIC_KEY}:{connectwise.PRIVATE_KEY}".encode())
-    headers = {"Authorization": f"Basic {token.decode()}", "clientId": connectwise.CLIENT_ID,
-               "pagination-type": "forward-only"}
+        f"{connectwise.COMPANY_ID}+{connectwise.PUBLIC_KEY}:{connectwise.PRIVATE_KEY}".encode()
+    )
+    headers = {
+        "Authorization": f"Basic {token.decode()}",
+        "clientId": connectwise.CLIENT_ID,
+        "pagination-type": "forward-only",
+    }
     url: str | None = f"{connectwise.PREFIX}{path}?pageSize=1000"
     while url:
         _, answer_headers, body = http_.call("GET", url, headers=headers)
@@ -63,8 +68,9 @@ def sentinelone_pages(http_: Http, path: str) -> Iterator[int]:
     cursor = None
     while True:
         query = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
-        _, _, body = http_.call("GET", f"{sentinelone.PREFIX}{path}?{urlencode(query)}",
-                                headers=headers)
+        _, _, body = http_.call(
+            "GET", f"{sentinelone.PREFIX}{path}?{urlencode(query)}", headers=headers
+        )
         answer = orjson.loads(body)
         data = answer["data"]
         yield len(data["sites"]) if isinstance(data, dict) else len(data)
@@ -74,16 +80,21 @@ def sentinelone_pages(http_: Http, path: str) -> Iterator[int]:
 
 
 def veeam_pages(http_: Http, path: str) -> Iterator[int]:
-    form = urlencode({"grant_type": "password", "username": veeam.USERNAME,
-                      "password": veeam.PASSWORD}).encode()
-    _, _, body = http_.call("POST", f"{veeam.PREFIX}/token", form,
-                            {"Content-Type": "application/x-www-form-urlencoded"})
-    headers = {"Authorization": f"Bearer {orjson.loads(body)['access_token']}",
-               "X-Client-Version": "3.6"}
+    form = urlencode(
+        {"grant_type": "password", "username": veeam.USERNAME, "password": veeam.PASSWORD}
+    ).encode()
+    _, _, body = http_.call(
+        "POST", f"{veeam.PREFIX}/token", form, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    headers = {
+        "Authorization": f"Bearer {orjson.loads(body)['access_token']}",
+        "X-Client-Version": "3.6",
+    }
     offset = 0
     while True:
-        _, _, body = http_.call("GET", f"{veeam.PREFIX}{path}?limit=500&offset={offset}",
-                                headers=headers)
+        _, _, body = http_.call(
+            "GET", f"{veeam.PREFIX}{path}?limit=500&offset={offset}", headers=headers
+        )
         answer = orjson.loads(body)
         yield len(answer["data"])
         offset += len(answer["data"])
@@ -91,8 +102,20 @@ def veeam_pages(http_: Http, path: str) -> Iterator[int]:
             return
 
 
-COVE_COLUMNS = ["I1", "I18", "I8", "I16", "I32", "I78", "I14", "D09F00", "D09F15", "D09F09",
-                "D09F06", "D09F08"]
+COVE_COLUMNS = [
+    "I1",
+    "I18",
+    "I8",
+    "I16",
+    "I32",
+    "I78",
+    "I14",
+    "D09F00",
+    "D09F15",
+    "D09F09",
+    "D09F06",
+    "D09F08",
+]
 
 
 def cove_pages(http_: Http, method: str) -> Iterator[int]:
@@ -100,15 +123,22 @@ def cove_pages(http_: Http, method: str) -> Iterator[int]:
         message = {"jsonrpc": "2.0", "id": "1", "method": name, "params": params}
         if visa:
             message["visa"] = visa
-        _, _, body = http_.call("POST", f"{cove.PREFIX}/jsonapi", orjson.dumps(message),
-                                {"Content-Type": "application/json"})
+        _, _, body = http_.call(
+            "POST",
+            f"{cove.PREFIX}/jsonapi",
+            orjson.dumps(message),
+            {"Content-Type": "application/json"},
+        )
         answer = orjson.loads(body)
         if "error" in answer:
             raise RuntimeError(f"cove {name}: {answer['error']}")
         return answer
 
-    login = rpc("Login", {"partner": cove.PARTNER, "username": cove.USERNAME,
-                          "password": cove.PASSWORD}, None)
+    login = rpc(
+        "Login",
+        {"partner": cove.PARTNER, "username": cove.USERNAME, "password": cove.PASSWORD},
+        None,
+    )
     visa, partner_id = login["visa"], login["result"]["result"]["PartnerId"]
     if method == "EnumeratePartners":
         answer = rpc(method, {"parentPartnerId": partner_id, "fetchRecursively": True}, visa)
@@ -116,8 +146,18 @@ def cove_pages(http_: Http, method: str) -> Iterator[int]:
         return
     start = 0
     while True:
-        answer = rpc(method, {"query": {"PartnerId": partner_id, "StartRecordNumber": start,
-                                        "RecordsCount": 1000, "Columns": COVE_COLUMNS}}, visa)
+        answer = rpc(
+            method,
+            {
+                "query": {
+                    "PartnerId": partner_id,
+                    "StartRecordNumber": start,
+                    "RecordsCount": 1000,
+                    "Columns": COVE_COLUMNS,
+                }
+            },
+            visa,
+        )
         visa, rows = answer["visa"], answer["result"]["result"]
         yield len(rows)
         start += len(rows)
@@ -138,18 +178,35 @@ def auvik_pages(http_: Http, path: str) -> Iterator[int]:
 
 
 READERS: dict[str, tuple[Reader, list[str]]] = {
-    "connectwise": (connectwise_pages, ["/service/tickets", "/company/configurations",
-                                        "/company/contacts", "/company/companies",
-                                        "/finance/agreements"]),
-    "sentinelone": (sentinelone_pages, ["/agents", "/threats", "/activities", "/accounts",
-                                        "/sites"]),
-    "veeam": (veeam_pages, ["/infrastructure/backupServers/jobs",
-                            "/protectedWorkloads/virtualMachines",
-                            "/organizations/companies", "/infrastructure/backupServers",
-                            "/alarms/active"]),
+    "connectwise": (
+        connectwise_pages,
+        [
+            "/service/tickets",
+            "/company/configurations",
+            "/company/contacts",
+            "/company/companies",
+            "/finance/agreements",
+        ],
+    ),
+    "sentinelone": (
+        sentinelone_pages,
+        ["/agents", "/threats", "/activities", "/accounts", "/sites"],
+    ),
+    "veeam": (
+        veeam_pages,
+        [
+            "/infrastructure/backupServers/jobs",
+            "/protectedWorkloads/virtualMachines",
+            "/organizations/companies",
+            "/infrastructure/backupServers",
+            "/alarms/active",
+        ],
+    ),
     "cove": (cove_pages, ["EnumerateAccountStatistics", "EnumeratePartners"]),
-    "auvik": (auvik_pages, ["/alert/history/info", "/inventory/device/info",
-                            "/inventory/interface/info"]),
+    "auvik": (
+        auvik_pages,
+        ["/alert/history/info", "/inventory/device/info", "/inventory/interface/info"],
+    ),
 }
 
 LARGEST: dict[str, str] = {vendor: paths[0] for vendor, (_, paths) in READERS.items()}

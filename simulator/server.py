@@ -51,8 +51,14 @@ def control_routes(state: SimState, modules: list) -> list[Route]:
     world = state.world
 
     async def health(request: Request) -> Response:
-        return json_response({"status": "ok", "clock": world.clock, "seed": world.spec.seed,
-                              "vendors": {m.NAME: m.PREFIX for m in modules}})
+        return json_response(
+            {
+                "status": "ok",
+                "clock": world.clock,
+                "seed": world.spec.seed,
+                "vendors": {m.NAME: m.PREFIX for m in modules},
+            }
+        )
 
     async def advance(request: Request) -> Response:
         q = request.query_params
@@ -84,8 +90,9 @@ def control_routes(state: SimState, modules: list) -> list[Route]:
     async def truth_table(request: Request) -> Response:
         name = request.path_params["table"]
         if name not in truth.TABLES:
-            return json_response({"error": f"unknown truth table {name!r}; known: "
-                                           f"{sorted(truth.TABLES)}"}, 404)
+            return json_response(
+                {"error": f"unknown truth table {name!r}; known: {sorted(truth.TABLES)}"}, 404
+            )
         with state.lock:
             table = truth.TABLES[name](world)
         buffer = io.BytesIO()
@@ -119,20 +126,23 @@ def journaled_app(spec: WorldSpec, journal: Path | None) -> tuple[ASGIApp, SimSt
     return Journal(app, journal), state
 
 
-def serve(spec: WorldSpec, port: int, host: str = "127.0.0.1",
-          journal: Path | None = None) -> None:
+def serve(spec: WorldSpec, port: int, host: str = "127.0.0.1", journal: Path | None = None) -> None:
     app, _ = journaled_app(spec, journal)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
 @contextlib.contextmanager
-def running(spec: WorldSpec, port: int | None = None,
-            journal: Path | None = None) -> Iterator[tuple[str, SimState]]:
+def running(
+    spec: WorldSpec, port: int | None = None, journal: Path | None = None
+) -> Iterator[tuple[str, SimState]]:
     """Serve a world on 127.0.0.1 in a background thread; yields the base URL and the state."""
     app, state = journaled_app(spec, journal)
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

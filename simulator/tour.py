@@ -22,8 +22,10 @@ def main() -> None:
 
     started = time.perf_counter()
     world = World(spec)
-    print(f"World built in {time.perf_counter() - started:.1f} s: {len(world.tenants)} companies, "
-          f"{len(world.devices)} devices, {spec.days} days of history")
+    print(
+        f"World built in {time.perf_counter() - started:.1f} s: {len(world.tenants)} companies, "
+        f"{len(world.devices)} devices, {spec.days} days of history"
+    )
 
     with running(spec) as (base, _):
         client = Http(base)

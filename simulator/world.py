@@ -15,15 +15,18 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from simulator import names
-
 DAY = 86_400
 HOUR = 3_600
 DEFAULT_START = int(datetime(2026, 9, 1, tzinfo=UTC).timestamp())
 
 KINDS = ("workstation", "server", "firewall", "switch", "access_point")
-KIND_CODES = {"workstation": "WS", "server": "SRV", "firewall": "FW", "switch": "SW",
-              "access_point": "AP"}
+KIND_CODES = {
+    "workstation": "WS",
+    "server": "SRV",
+    "firewall": "FW",
+    "switch": "SW",
+    "access_point": "AP",
+}
 PRIORITIES = (  # (id, name, sort, share, respond hours, resolve hours) for the Gold tier
     (1, "Priority 1 - Critical", 1, 0.03, 1, 4),
     (2, "Priority 2 - High", 2, 0.12, 2, 8),

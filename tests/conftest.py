@@ -12,8 +12,11 @@ from simulator.world import WorldSpec
 SMALL = WorldSpec(seed=11, tenants=4, days=20, devices_per_tenant=30)
 
 for var, value in {
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_VERSION_CHECK": "false",
-    "RUNTIME__DLTHUB_TELEMETRY": "false", "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "DBT_VERSION_CHECK": "false",
+    "RUNTIME__DLTHUB_TELEMETRY": "false",
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "DO_NOT_TRACK": "1",
     "GX_ANALYTICS_ENABLED": "false",
 }.items():
     os.environ.setdefault(var, value)

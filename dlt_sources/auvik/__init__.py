@@ -40,13 +40,17 @@ def auvik_source(
     """All Auvik resources; pick some with `.with_resources("devices", ...)`."""
     retry = RetryPolicy(max_attempts, backoff_seconds, max_wait_seconds)
     client = make_client(base_url, username, api_key, retry)
-    look_back = {"devices": lag_seconds, "interfaces": lag_seconds,
-                 "alerts": alert_lookback_hours * 3600}
+    look_back = {
+        "devices": lag_seconds,
+        "interfaces": lag_seconds,
+        "alerts": alert_lookback_hours * 3600,
+    }
 
     chosen = [tenants_resource(client, tenant_domain_prefix)]
-    chosen += [incremental_resource(client, name, endpoint, filter_name, page_size,
-                                    look_back[name])
-               for name, (endpoint, filter_name, _) in settings.INCREMENTAL_ENDPOINTS.items()]
+    chosen += [
+        incremental_resource(client, name, endpoint, filter_name, page_size, look_back[name])
+        for name, (endpoint, filter_name, _) in settings.INCREMENTAL_ENDPOINTS.items()
+    ]
     chosen.append(live_device_ids_resource(client, page_size))
     return chosen
 
@@ -63,23 +67,29 @@ def tenants_resource(client: ApiClient, domain_prefix: str | None) -> DltResourc
         if not prefix:
             [listed] = list(list_pages(client, settings.TENANTS_ENDPOINT, None))
             prefix = root_domain_prefix(listed)
-        pages = list_pages(client, settings.TENANT_DETAIL_ENDPOINT, None,
-                           params={"tenantDomainPrefix": prefix})
+        pages = list_pages(
+            client, settings.TENANT_DETAIL_ENDPOINT, None, params={"tenantDomainPrefix": prefix}
+        )
         yield from arrow_pages(pages, TABLE_SPECS["tenants"], "tenants")
 
     return dlt.resource(tenants, name="tenants", write_disposition="append", primary_key="id")
 
 
-def incremental_resource(client: ApiClient, name: str, endpoint: str, filter_name: str,
-                         page_size: int, look_back_seconds: float) -> DltResource:
+def incremental_resource(
+    client: ApiClient,
+    name: str,
+    endpoint: str,
+    filter_name: str,
+    page_size: int,
+    look_back_seconds: float,
+) -> DltResource:
     """Records past the last run's maximum cursor, minus the look-back."""
     spec = TABLE_SPECS[name]
     cursor = lagged_cursor(spec.cursor_column, look_back_seconds)
 
     def changed(updated: Any = cursor) -> Iterator[Any]:
         params = after_filter(filter_name, cursor_start(updated))
-        yield from arrow_pages(list_pages(client, endpoint, page_size, params=params),
-                               spec, name)
+        yield from arrow_pages(list_pages(client, endpoint, page_size, params=params), spec, name)
 
     return dlt.resource(changed, name=name, write_disposition="append", primary_key="id")
 
@@ -93,9 +103,12 @@ def live_device_ids_resource(client: ApiClient, page_size: int) -> DltResource:
     """
 
     def live_device_ids() -> Iterator[Any]:
-        pages = ([{"id": r.get("id")} for r in page]
-                 for page in list_pages(client, settings.DEVICES_ENDPOINT, page_size))
+        pages = (
+            [{"id": r.get("id")} for r in page]
+            for page in list_pages(client, settings.DEVICES_ENDPOINT, page_size)
+        )
         yield from arrow_pages(pages, TABLE_SPECS["live_device_ids"], "live_device_ids")
 
-    return dlt.resource(live_device_ids, name="live_device_ids", write_disposition="append",
-                        primary_key="id")
+    return dlt.resource(
+        live_device_ids, name="live_device_ids", write_disposition="append", primary_key="id"
+    )

@@ -17,9 +17,14 @@ from dlt_sources.lib import ApiClient, RetryPolicy, TableSpec
 TABLE_SPECS = {
     "tenants": TableSpec(schemas.TENANTS),
     "live_device_ids": TableSpec(schemas.LIVE_DEVICE_IDS),
-    **{name: TableSpec(getattr(schemas, name.upper()), cursor=cursor,
-                       cursor_column=settings.CURSOR_COLUMNS[name])
-       for name, (_, _, cursor) in settings.INCREMENTAL_ENDPOINTS.items()},
+    **{
+        name: TableSpec(
+            getattr(schemas, name.upper()),
+            cursor=cursor,
+            cursor_column=settings.CURSOR_COLUMNS[name],
+        )
+        for name, (_, _, cursor) in settings.INCREMENTAL_ENDPOINTS.items()
+    },
 }
 
 
@@ -37,9 +42,13 @@ class NextLinkPaginator(BaseNextUrlPaginator):
 
 def make_client(base_url: str, username: str, api_key: str, retry: RetryPolicy) -> ApiClient:
     """HTTP Basic with the Auvik user's e-mail and an API key."""
-    return ApiClient(base_url=base_url, headers={"Accept": settings.MEDIA},
-                     auth=HTTPBasicAuth(username, api_key), retry=retry,
-                     is_throttle=is_rate_limit)
+    return ApiClient(
+        base_url=base_url,
+        headers={"Accept": settings.MEDIA},
+        auth=HTTPBasicAuth(username, api_key),
+        retry=retry,
+        is_throttle=is_rate_limit,
+    )
 
 
 def after_filter(name: str, start: datetime | None) -> dict[str, str]:
@@ -49,22 +58,27 @@ def after_filter(name: str, start: datetime | None) -> dict[str, str]:
     return {name: start.strftime("%Y-%m-%dT%H:%M:%S.") + f"{start.microsecond // 1000:03d}Z"}
 
 
-def list_pages(client: ApiClient, endpoint: str, page_size: int | None, *,
-               params: dict[str, str] | None = None) -> Iterator[list[dict]]:
+def list_pages(
+    client: ApiClient, endpoint: str, page_size: int | None, *, params: dict[str, str] | None = None
+) -> Iterator[list[dict]]:
     """Every page of a list endpoint, following `links.next` until it is absent.
 
     `map` holds no page once it is handed on, so each page is freed as soon as it is converted.
     """
     query = {**({"page[first]": page_size} if page_size else {}), **(params or {})}
-    return map(itemgetter("data"),
-               client.paginate(endpoint, params=query, paginator=NextLinkPaginator()))
+    return map(
+        itemgetter("data"), client.paginate(endpoint, params=query, paginator=NextLinkPaginator())
+    )
 
 
 def root_domain_prefix(tenants: list[dict]) -> str:
     """The domain prefix of the top tenant (the MSP's multiClient tenant, or the only one)."""
-    roots = [t for t in tenants
-             if not (((t.get("relationships") or {}).get("parent") or {}).get("data"))]
+    roots = [
+        t for t in tenants if not (((t.get("relationships") or {}).get("parent") or {}).get("data"))
+    ]
     if len(roots) != 1:
-        raise ValueError(f"expected one top tenant in /tenants, found {len(roots)}; set "
-                         "SOURCES__AUVIK__TENANT_DOMAIN_PREFIX to the MSP's domain prefix")
+        raise ValueError(
+            f"expected one top tenant in /tenants, found {len(roots)}; set "
+            "SOURCES__AUVIK__TENANT_DOMAIN_PREFIX to the MSP's domain prefix"
+        )
     return roots[0]["attributes"]["domainPrefix"]

@@ -34,43 +34,83 @@ TENANT = link_to(attributes=struct(domainPrefix=S))
 NETWORKS = links_to(attributes=struct(networkName=S))
 
 TENANTS = schema(
-    type=S, id=S,
+    type=S,
+    id=S,
     attributes=struct(
-        domainPrefix=S, displayName=S, tenantType=S, enabled=B, subscribed=B, running=B,
-        subscriptionOwner=S, trialStartDate=S, trialEndDate=S,
-        address=struct(address1=S, address2=S, city=S, state=S, postalCode=S, country=S)),
+        domainPrefix=S,
+        displayName=S,
+        tenantType=S,
+        enabled=B,
+        subscribed=B,
+        running=B,
+        subscriptionOwner=S,
+        trialStartDate=S,
+        trialEndDate=S,
+        address=struct(address1=S, address2=S, city=S, state=S, postalCode=S, country=S),
+    ),
     relationships=struct(parent=link_to(), authorizations=links_to()),
 )
 
 DEVICES = schema(
-    type=S, id=S,
+    type=S,
+    id=S,
     attributes=struct(
-        deviceName=S, deviceType=S, ipAddresses=TEXTS, makeModel=S, vendorName=S,
-        softwareVersion=S, firmwareVersion=S, serialNumber=S, description=S, onlineStatus=S,
-        lastModified=S, lastSeenTime=S),
+        deviceName=S,
+        deviceType=S,
+        ipAddresses=TEXTS,
+        makeModel=S,
+        vendorName=S,
+        softwareVersion=S,
+        firmwareVersion=S,
+        serialNumber=S,
+        description=S,
+        onlineStatus=S,
+        lastModified=S,
+        lastSeenTime=S,
+    ),
     relationships=struct(tenant=TENANT, networks=NETWORKS, deviceDetail=link_to()),
     links=struct(self=S, dashboard=S),
 )
 
 INTERFACES = schema(
-    type=S, id=S,
+    type=S,
+    id=S,
     attributes=struct(
-        interfaceName=S, interfaceType=S, macAddress=S, negotiatedSpeed=S, duplex=S,
-        customConnections=B, ipAddresses=TEXTS, operationalStatus=S, adminStatus=B,
-        lastModified=S),
-    relationships=struct(tenant=TENANT, parentDevice=link_to(), connectedTo=links_to(),
-                         networks=NETWORKS),
+        interfaceName=S,
+        interfaceType=S,
+        macAddress=S,
+        negotiatedSpeed=S,
+        duplex=S,
+        customConnections=B,
+        ipAddresses=TEXTS,
+        operationalStatus=S,
+        adminStatus=B,
+        lastModified=S,
+    ),
+    relationships=struct(
+        tenant=TENANT, parentDevice=link_to(), connectedTo=links_to(), networks=NETWORKS
+    ),
     links=struct(self=S),
 )
 
 ALERTS = schema(
-    type=S, id=S,
+    type=S,
+    id=S,
     attributes=struct(
-        name=S, severity=S, status=S, alertDefinitionId=S, specificationId=S, detectedOn=S,
-        description=S, dismissed=B, dispatched=B,
-        externalTicket=pa.list_(struct(id=S, system=S))),
-    relationships=struct(tenant=TENANT, entity=link_to(),
-                         relatedAlert=link_to(attributes=struct(name=S))),
+        name=S,
+        severity=S,
+        status=S,
+        alertDefinitionId=S,
+        specificationId=S,
+        detectedOn=S,
+        description=S,
+        dismissed=B,
+        dispatched=B,
+        externalTicket=pa.list_(struct(id=S, system=S)),
+    ),
+    relationships=struct(
+        tenant=TENANT, entity=link_to(), relatedAlert=link_to(attributes=struct(name=S))
+    ),
     links=struct(self=S),
 )
 

@@ -37,17 +37,22 @@ def connectwise_source(
     retry = RetryPolicy(max_attempts, backoff_seconds, max_wait_seconds)
     client = make_client(base_url, company_id, public_key, private_key, client_id, retry)
 
-    chosen = [incremental_resource(client, name, endpoint, page_size, lag_seconds)
-              for name, endpoint in settings.INCREMENTAL_ENDPOINTS.items()]
+    chosen = [
+        incremental_resource(client, name, endpoint, page_size, lag_seconds)
+        for name, endpoint in settings.INCREMENTAL_ENDPOINTS.items()
+    ]
     chosen.append(live_ticket_ids_resource(client, page_size))
-    chosen += [snapshot_resource(client, name, endpoint, page_size)
-               for name, endpoint in settings.SNAPSHOT_ENDPOINTS.items()]
+    chosen += [
+        snapshot_resource(client, name, endpoint, page_size)
+        for name, endpoint in settings.SNAPSHOT_ENDPOINTS.items()
+    ]
     chosen.append(sla_priorities_resource(client, page_size))
     return chosen
 
 
-def incremental_resource(client: ApiClient, name: str, endpoint: str, page_size: int,
-                         lag_seconds: float) -> DltResource:
+def incremental_resource(
+    client: ApiClient, name: str, endpoint: str, page_size: int, lag_seconds: float
+) -> DltResource:
     """Records changed since the last run's maximum `_info/lastUpdated`, minus the lag."""
     spec = TABLE_SPECS[name]
     cursor = lagged_cursor(settings.CURSOR_COLUMN, lag_seconds)
@@ -72,12 +77,12 @@ def live_ticket_ids_resource(client: ApiClient, page_size: int) -> DltResource:
         pages = list_pages(client, settings.TICKETS_ENDPOINT, page_size, fields="id")
         yield from arrow_pages(pages, TABLE_SPECS["live_ticket_ids"], "live_ticket_ids")
 
-    return dlt.resource(live_ticket_ids, name="live_ticket_ids", write_disposition="append",
-                        primary_key="id")
+    return dlt.resource(
+        live_ticket_ids, name="live_ticket_ids", write_disposition="append", primary_key="id"
+    )
 
 
-def snapshot_resource(client: ApiClient, name: str, endpoint: str,
-                      page_size: int) -> DltResource:
+def snapshot_resource(client: ApiClient, name: str, endpoint: str, page_size: int) -> DltResource:
     """A small reference list read whole each run; staging keeps the latest `_loaded_at`."""
     spec = TABLE_SPECS[name]
 
@@ -92,14 +97,24 @@ def sla_priorities_resource(client: ApiClient, page_size: int) -> DltResource:
     spec = TABLE_SPECS["sla_priorities"]
 
     def sla_priorities() -> Iterator[Any]:
-        sla_ids = [record["id"] for page in list_pages(client, settings.SNAPSHOT_ENDPOINTS["slas"],
-                                                       page_size, fields="id")
-                   for record in page]
-        pages = (client.paginate(settings.SLA_PRIORITIES_ENDPOINT.format(sla_id=sla_id),
-                                 paginator=SinglePagePaginator())
-                 for sla_id in sla_ids)
-        yield from arrow_pages((records for pages_of_one in pages for records in pages_of_one),
-                               spec, "sla_priorities")
+        sla_ids = [
+            record["id"]
+            for page in list_pages(
+                client, settings.SNAPSHOT_ENDPOINTS["slas"], page_size, fields="id"
+            )
+            for record in page
+        ]
+        pages = (
+            client.paginate(
+                settings.SLA_PRIORITIES_ENDPOINT.format(sla_id=sla_id),
+                paginator=SinglePagePaginator(),
+            )
+            for sla_id in sla_ids
+        )
+        yield from arrow_pages(
+            (records for pages_of_one in pages for records in pages_of_one), spec, "sla_priorities"
+        )
 
-    return dlt.resource(sla_priorities, name="sla_priorities", write_disposition="append",
-                        primary_key="id")
+    return dlt.resource(
+        sla_priorities, name="sla_priorities", write_disposition="append", primary_key="id"
+    )

@@ -14,8 +14,7 @@ from dlt_sources.lib import ApiClient, RetryPolicy, TableSpec
 TABLE_SPECS = {
     "companies": TableSpec(schemas.COMPANIES, json_fields=("customFields",)),
     "contacts": TableSpec(schemas.CONTACTS, json_fields=("customFields",)),
-    "configurations": TableSpec(schemas.CONFIGURATIONS,
-                                json_fields=("customFields", "questions")),
+    "configurations": TableSpec(schemas.CONFIGURATIONS, json_fields=("customFields", "questions")),
     "agreements": TableSpec(schemas.AGREEMENTS, json_fields=("customFields",)),
     "tickets": TableSpec(schemas.TICKETS, json_fields=("customFields",)),
     "boards": TableSpec(schemas.BOARDS),
@@ -26,13 +25,22 @@ TABLE_SPECS = {
 }
 for _name in settings.INCREMENTAL_ENDPOINTS:
     _spec = TABLE_SPECS[_name]
-    TABLE_SPECS[_name] = TableSpec(_spec.schema, cursor=settings.CURSOR_PATH,
-                                   cursor_column=settings.CURSOR_COLUMN,
-                                   json_fields=_spec.json_fields)
+    TABLE_SPECS[_name] = TableSpec(
+        _spec.schema,
+        cursor=settings.CURSOR_PATH,
+        cursor_column=settings.CURSOR_COLUMN,
+        json_fields=_spec.json_fields,
+    )
 
 
-def make_client(base_url: str, company_id: str, public_key: str, private_key: str,
-                client_id: str, retry: RetryPolicy) -> ApiClient:
+def make_client(
+    base_url: str,
+    company_id: str,
+    public_key: str,
+    private_key: str,
+    client_id: str,
+    retry: RetryPolicy,
+) -> ApiClient:
     """Basic auth as `{companyId}+{publicKey}:{privateKey}`, plus the integration's clientId."""
     return ApiClient(
         base_url=base_url,
@@ -49,14 +57,20 @@ def changed_since(start: datetime | None) -> str | None:
     return f"{settings.CURSOR_PATH}>=[{start.strftime('%Y-%m-%dT%H:%M:%SZ')}]"
 
 
-def list_pages(client: ApiClient, endpoint: str, page_size: int, *,
-               conditions: str | None = None, fields: str | None = None
-               ) -> Iterator[list[dict]]:
+def list_pages(
+    client: ApiClient,
+    endpoint: str,
+    page_size: int,
+    *,
+    conditions: str | None = None,
+    fields: str | None = None,
+) -> Iterator[list[dict]]:
     """Every page of a list endpoint with forward-only keyset paging, in id order."""
     params: dict[str, str | int] = {"pageSize": page_size, "orderBy": "id asc"}
     if conditions:
         params["conditions"] = conditions
     if fields:
         params["fields"] = fields
-    return client.paginate(endpoint, params=params, headers=settings.FORWARD_ONLY,
-                           paginator=HeaderLinkPaginator())
+    return client.paginate(
+        endpoint, params=params, headers=settings.FORWARD_ONLY, paginator=HeaderLinkPaginator()
+    )

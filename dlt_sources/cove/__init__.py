@@ -56,8 +56,9 @@ def partners_resource(client: CoveClient) -> DltResource:
         started = time.monotonic()
         if client.partner_id is None:
             client.login()
-        result = client.call("EnumeratePartners", {"parentPartnerId": client.partner_id,
-                                                   "fetchRecursively": True})
+        result = client.call(
+            "EnumeratePartners", {"parentPartnerId": client.partner_id, "fetchRecursively": True}
+        )
         records = result["result"]
         yield from arrow_pages([records], TABLE_SPECS["partners"], "partners")
         yield snapshot_row("partners", len(records), 1, time.monotonic() - started)
@@ -71,22 +72,30 @@ def account_statistics_resource(client: CoveClient, page_size: int) -> DltResour
     def account_statistics() -> Iterator[Any]:
         started = time.monotonic()
         taken = read_account_statistics(client, page_size)
-        pages = (taken.records[i:i + page_size] for i in range(0, len(taken.records), page_size))
+        pages = (taken.records[i : i + page_size] for i in range(0, len(taken.records), page_size))
         yield from arrow_pages(pages, TABLE_SPECS["account_statistics"], "account_statistics")
-        yield snapshot_row("account_statistics", len(taken.records), taken.scans,
-                           time.monotonic() - started)
+        yield snapshot_row(
+            "account_statistics", len(taken.records), taken.scans, time.monotonic() - started
+        )
 
-    return dlt.resource(account_statistics, name="account_statistics",
-                        write_disposition="append", primary_key="account_id")
+    return dlt.resource(
+        account_statistics,
+        name="account_statistics",
+        write_disposition="append",
+        primary_key="account_id",
+    )
 
 
 def snapshot_row(resource: str, records: int, scans: int, seconds: float) -> Any:
     """The `snapshots` row of one resource, sent to its own table next to the records."""
-    table = pa.table({
-        "resource": pa.array([resource]), "records": pa.array([records], pa.int64()),
-        "scans": pa.array([scans], pa.int64()),
-        "seconds": pa.array([round(seconds, 3)], pa.float64()),
-        LOADED_AT: pa.array([datetime.now(UTC)], UTC_MICROS),
-    })
+    table = pa.table(
+        {
+            "resource": pa.array([resource]),
+            "records": pa.array([records], pa.int64()),
+            "scans": pa.array([scans], pa.int64()),
+            "seconds": pa.array([round(seconds, 3)], pa.float64()),
+            LOADED_AT: pa.array([datetime.now(UTC)], UTC_MICROS),
+        }
+    )
     hints = dlt.mark.make_hints(table_name=SNAPSHOTS_TABLE, primary_key=[])
     return dlt.mark.with_hints(table, hints, create_table_variant=True)

@@ -15,8 +15,9 @@ from dlt_sources.lib import ApiClient, RetryPolicy, TableSpec
 log = logging.getLogger(__name__)
 
 TABLE_SPECS = {
-    "partners": TableSpec(schemas.PARTNERS, primary_key="Id",
-                          json_fields=("ExternalPartnerProperties",)),
+    "partners": TableSpec(
+        schemas.PARTNERS, primary_key="Id", json_fields=("ExternalPartnerProperties",)
+    ),
     "account_statistics": TableSpec(schemas.ACCOUNT_STATISTICS, primary_key="account_id"),
 }
 
@@ -27,8 +28,9 @@ class CoveError(RuntimeError):
     def __init__(self, method: str, error: dict):
         self.code, self.data = error.get("code"), error.get("data")
         self.message = error.get("message", "")
-        super().__init__(f"Cove {method} failed: {self.message} (code {self.code}, "
-                         f"data {self.data})")
+        super().__init__(
+            f"Cove {method} failed: {self.message} (code {self.code}, data {self.data})"
+        )
 
 
 class CoveVisaError(CoveError):
@@ -76,8 +78,9 @@ class CoveClient:
 
     def login(self) -> None:
         self.visa = None
-        result = self.raw_call("Login", {"partner": self.partner, "username": self.username,
-                                         "password": self.password})
+        result = self.raw_call(
+            "Login", {"partner": self.partner, "username": self.username, "password": self.password}
+        )
         self.partner_id = result["result"]["PartnerId"]
         self.logins += 1
 
@@ -92,12 +95,17 @@ class CoveClient:
             return self.raw_call(method, params)
 
     def raw_call(self, method: str, params: dict[str, Any]) -> Any:
-        message: dict[str, Any] = {"jsonrpc": "2.0", "id": "jsonrpc", "method": method,
-                                   "params": params}
+        message: dict[str, Any] = {
+            "jsonrpc": "2.0",
+            "id": "jsonrpc",
+            "method": method,
+            "params": params,
+        }
         if self.visa:
             message["visa"] = self.visa
-        body, _ = self.http.send(requests.Request("POST", self.http.url(settings.ENDPOINT),
-                                                  json=message))
+        body, _ = self.http.send(
+            requests.Request("POST", self.http.url(settings.ENDPOINT), json=message)
+        )
         if not isinstance(body, dict):
             raise CoveError(method, {"message": f"expected a JSON object, got {body!r:.80}"})
         if body.get("visa"):
@@ -107,17 +115,20 @@ class CoveClient:
         return body["result"]
 
 
-def make_client(base_url: str, partner: str, username: str, password: str,
-                retry: RetryPolicy) -> CoveClient:
-    http = ApiClient(base_url=base_url, retry=retry,
-                     headers={"Accept": "application/json"})
+def make_client(
+    base_url: str, partner: str, username: str, password: str, retry: RetryPolicy
+) -> CoveClient:
+    http = ApiClient(base_url=base_url, retry=retry, headers={"Accept": "application/json"})
     return CoveClient(http, partner, username, password)
 
 
 def flatten(row: dict) -> dict:
     """One statistics row as flat columns: each `Settings` code under its lake name."""
-    flat: dict[str, Any] = {"account_id": row.get("AccountId"), "partner_id": row.get("PartnerId"),
-                            "flags": row.get("Flags")}
+    flat: dict[str, Any] = {
+        "account_id": row.get("AccountId"),
+        "partner_id": row.get("PartnerId"),
+        "flags": row.get("Flags"),
+    }
     for item in row.get("Settings") or []:
         for code, value in item.items():
             flat[settings.ACCOUNT_COLUMNS.get(code, code)] = value
@@ -136,10 +147,19 @@ def scan(client: CoveClient, partner_id: int, page_size: int) -> tuple[list[dict
     seen: set[int] = set()
     clean, start = True, 0
     while True:
-        result = client.call("EnumerateAccountStatistics", {"query": {
-            "PartnerId": partner_id, "SelectionMode": "Merged", "StartRecordNumber": start,
-            "RecordsCount": page_size, "OrderBy": settings.STABLE_ORDER,
-            "Columns": list(settings.ACCOUNT_COLUMNS)}})
+        result = client.call(
+            "EnumerateAccountStatistics",
+            {
+                "query": {
+                    "PartnerId": partner_id,
+                    "SelectionMode": "Merged",
+                    "StartRecordNumber": start,
+                    "RecordsCount": page_size,
+                    "OrderBy": settings.STABLE_ORDER,
+                    "Columns": list(settings.ACCOUNT_COLUMNS),
+                }
+            },
+        )
         page = result["result"]
         for row in page:
             key = row.get("AccountId")
@@ -152,8 +172,9 @@ def scan(client: CoveClient, partner_id: int, page_size: int) -> tuple[list[dict
             return rows, clean
 
 
-def read_account_statistics(client: CoveClient, page_size: int,
-                            max_scans: int = settings.MAX_SCANS) -> Snapshot:
+def read_account_statistics(
+    client: CoveClient, page_size: int, max_scans: int = settings.MAX_SCANS
+) -> Snapshot:
     """Every account once. A pass that met an account twice is read again; the last pass is
     kept deduplicated by account id if none came out clean.
 
@@ -166,7 +187,10 @@ def read_account_statistics(client: CoveClient, page_size: int,
         rows, clean = scan(client, client.partner_id, page_size)
         if clean:
             return Snapshot([flatten(r) for r in rows], attempt)
-        log.warning("Cove account statistics changed while paged (pass %d of %d); reading again",
-                    attempt, max_scans)
+        log.warning(
+            "Cove account statistics changed while paged (pass %d of %d); reading again",
+            attempt,
+            max_scans,
+        )
     unique = {r.get("AccountId"): r for r in rows}
     return Snapshot([flatten(r) for r in unique.values()], max_scans)

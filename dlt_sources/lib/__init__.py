@@ -7,7 +7,18 @@ from dlt_sources.lib.lake import lake_destination, lake_pipeline, lake_url, run_
 from dlt_sources.lib.pages import arrow_pages, cursor_start, lagged_cursor, quarantine_table
 
 __all__ = [
-    "LOADED_AT", "ApiClient", "ApiError", "RetryPolicy", "TableSpec", "arrow_pages",
-    "cursor_start", "lagged_cursor", "lake_destination", "lake_pipeline", "lake_url",
-    "quarantine_table", "run_to_lake", "to_arrow",
+    "LOADED_AT",
+    "ApiClient",
+    "ApiError",
+    "RetryPolicy",
+    "TableSpec",
+    "arrow_pages",
+    "cursor_start",
+    "lagged_cursor",
+    "lake_destination",
+    "lake_pipeline",
+    "lake_url",
+    "quarantine_table",
+    "run_to_lake",
+    "to_arrow",
 ]

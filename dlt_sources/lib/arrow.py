@@ -65,15 +65,24 @@ def to_arrow(records: list[dict], spec: TableSpec, loaded_at: datetime) -> Page:
         for i, problem in bad_cursor.items():
             reasons[i] = reasons[i] or problem
         table = table.append_column(pa.field(spec.cursor_column, UTC_MICROS), cursor)
-    table = table.append_column(pa.field(EXTRA, pa.string()),
-                                pa.array([extras.get(i) for i in range(len(table))]
-                                         if extras else pa.nulls(len(table), pa.string())))
-    table = table.append_column(pa.field(LOADED_AT, UTC_MICROS),
-                                pa.array([loaded_at] * len(table), UTC_MICROS))
+    table = table.append_column(
+        pa.field(EXTRA, pa.string()),
+        pa.array(
+            [extras.get(i) for i in range(len(table))]
+            if extras
+            else pa.nulls(len(table), pa.string())
+        ),
+    )
+    table = table.append_column(
+        pa.field(LOADED_AT, UTC_MICROS), pa.array([loaded_at] * len(table), UTC_MICROS)
+    )
 
     good_rows = [i for i, r in enumerate(reasons) if r is None]
-    quarantine = [rejected_row(records[i], reasons[i], spec, loaded_at)
-                  for i in range(len(table)) if reasons[i] is not None]
+    quarantine = [
+        rejected_row(records[i], reasons[i], spec, loaded_at)
+        for i in range(len(table))
+        if reasons[i] is not None
+    ]
     quarantine += [rejected_row(r, why, spec, loaded_at) for r, why in rejected]
     if len(good_rows) < len(table):
         table = table.take(pa.array(good_rows, pa.int64()))
@@ -103,8 +112,12 @@ def unknown_fields(records: list[dict], schema: pa.Schema) -> dict[int, str]:
         if unknown:
             extras[i] = orjson.dumps({k: record[k] for k in sorted(unknown)}).decode()
     if extras:
-        log.warning("%d record(s) carry fields outside the schema, kept in %s: %s",
-                    len(extras), EXTRA, sorted(orjson.loads(next(iter(extras.values())))))
+        log.warning(
+            "%d record(s) carry fields outside the schema, kept in %s: %s",
+            len(extras),
+            EXTRA,
+            sorted(orjson.loads(next(iter(extras.values())))),
+        )
     return extras
 
 

@@ -37,8 +37,9 @@ class RetryPolicy:
 
     def wait(self, attempt: int, response: requests.Response | None) -> float:
         # Not `if response`: a requests.Response is falsy for every error status.
-        hinted = None if response is None else retry_after_seconds(
-            response.headers.get("Retry-After"))
+        hinted = (
+            None if response is None else retry_after_seconds(response.headers.get("Retry-After"))
+        )
         if hinted is not None:
             return min(hinted, self.max_wait_seconds)
         return min(self.backoff_seconds * 2 ** (attempt - 1), self.max_wait_seconds)
@@ -118,8 +119,10 @@ class ApiClient:
                 elif self.is_throttle is not None and self.is_throttle(response):
                     problem = f"HTTP {response.status_code} (throttled)"
                 elif response.status_code >= 400:
-                    raise ApiError(f"{request.method} {prepared.url} answered "
-                                   f"{response.status_code}: {response.text[:300]}")
+                    raise ApiError(
+                        f"{request.method} {prepared.url} answered "
+                        f"{response.status_code}: {response.text[:300]}"
+                    )
                 else:
                     try:
                         return parse_json(response.content), response
@@ -129,23 +132,37 @@ class ApiClient:
             if attempt == self.retry.max_attempts:
                 break
             pause = self.retry.wait(attempt, response)
-            log.warning("%s %s: %s; retry %d in %.2f s", request.method, prepared.path_url[:160],
-                        problem, attempt, pause)
+            log.warning(
+                "%s %s: %s; retry %d in %.2f s",
+                request.method,
+                prepared.path_url[:160],
+                problem,
+                attempt,
+                pause,
+            )
             self.sleep(pause)
-        raise ApiError(f"{request.method} {prepared.url} still failing after "
-                       f"{self.retry.max_attempts} attempts: {problem}")
+        raise ApiError(
+            f"{request.method} {prepared.url} still failing after "
+            f"{self.retry.max_attempts} attempts: {problem}"
+        )
 
-    def paginate(self, path: str, *, params: Mapping[str, Any] | None = None,
-                 headers: Mapping[str, str] | None = None,
-                 paginator: BasePaginator | None = None,
-                 records_key: str | None = None) -> Iterator[list[dict]]:
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        paginator: BasePaginator | None = None,
+        records_key: str | None = None,
+    ) -> Iterator[list[dict]]:
         """Yield the records of each page; `records_key` picks the list out of an envelope.
 
         The generator keeps no reference to a page once it is yielded, so a page is freed as
         soon as the consumer drops it (see `arrow_pages` on why that matters for speed).
         """
-        request = requests.Request("GET", self.url(path), params=dict(params or {}),
-                                   headers=dict(headers or {}))
+        request = requests.Request(
+            "GET", self.url(path), params=dict(params or {}), headers=dict(headers or {})
+        )
         paginator = paginator or SinglePagePaginator()
         paginator.init_request(request)
         while True:
@@ -153,8 +170,9 @@ class ApiClient:
             if not paginator.has_next_page:
                 return
 
-    def next_page(self, request: requests.Request, paginator: BasePaginator,
-                  records_key: str | None) -> Any:
+    def next_page(
+        self, request: requests.Request, paginator: BasePaginator, records_key: str | None
+    ) -> Any:
         body, response = self.send(request)
         records = body[records_key] if records_key else body
         self.stats["pages"] += 1

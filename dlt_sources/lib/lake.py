@@ -34,8 +34,10 @@ os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
 os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
 
 # botocore 1.36+ adds checksum headers that Wasabi and some other S3-compatible stores refuse.
-S3_COMPAT_CONFIG = {"request_checksum_calculation": "when_required",
-                    "response_checksum_validation": "when_required"}
+S3_COMPAT_CONFIG = {
+    "request_checksum_calculation": "when_required",
+    "response_checksum_validation": "when_required",
+}
 
 
 def lake_url() -> str:
@@ -57,11 +59,16 @@ def lake_destination(bucket_url: str | None = None) -> Any:
     return filesystem(bucket_url=url, layout=LAYOUT, **kwargs)
 
 
-def lake_pipeline(vendor: str, *, bucket_url: str | None = None,
-                  pipelines_dir: str | None = None) -> dlt.Pipeline:
+def lake_pipeline(
+    vendor: str, *, bucket_url: str | None = None, pipelines_dir: str | None = None
+) -> dlt.Pipeline:
     """A pipeline that lands one vendor's resources as Parquet in the lake."""
-    return dlt.pipeline(pipeline_name=f"{vendor}_to_lake", destination=lake_destination(bucket_url),
-                        dataset_name=vendor, pipelines_dir=pipelines_dir)
+    return dlt.pipeline(
+        pipeline_name=f"{vendor}_to_lake",
+        destination=lake_destination(bucket_url),
+        dataset_name=vendor,
+        pipelines_dir=pipelines_dir,
+    )
 
 
 def run_to_lake(pipeline: dlt.Pipeline, source: Any) -> dict[str, int]:
@@ -70,7 +77,13 @@ def run_to_lake(pipeline: dlt.Pipeline, source: Any) -> dict[str, int]:
     pipeline.run(source, loader_file_format="parquet")
     counts = dict(pipeline.last_trace.last_normalize_info.row_counts)
     rows = {name: n for name, n in counts.items() if not name.startswith("_dlt")}
-    log.info("%s: loaded %s in %.1f s into %s", pipeline.pipeline_name, rows,
-             time.monotonic() - started, pipeline.destination.config_params.get("bucket_url")
-             if hasattr(pipeline.destination, "config_params") else pipeline.dataset_name)
+    log.info(
+        "%s: loaded %s in %.1f s into %s",
+        pipeline.pipeline_name,
+        rows,
+        time.monotonic() - started,
+        pipeline.destination.config_params.get("bucket_url")
+        if hasattr(pipeline.destination, "config_params")
+        else pipeline.dataset_name,
+    )
     return rows

@@ -34,8 +34,9 @@ def lagged_cursor(column: str, lag_seconds: float) -> Any:
     Quarantine rows have a null cursor; `include` lets them through to their own table. No
     primary key: the look-back re-reads records on purpose and staging dedupes them by key.
     """
-    return dlt.sources.incremental(column, lag=lag_seconds, primary_key=(),
-                                   on_cursor_value_missing="include")
+    return dlt.sources.incremental(
+        column, lag=lag_seconds, primary_key=(), on_cursor_value_missing="include"
+    )
 
 
 def cursor_start(updated: Any) -> datetime | None:
@@ -65,8 +66,9 @@ def quarantine_arrow(rows: list[dict], spec: TableSpec) -> pa.Table:
     return pa.table(columns)
 
 
-def arrow_pages(pages: Iterable[list[dict]], spec: TableSpec, resource: str,
-                batch_rows: int = BATCH_ROWS) -> Iterator[Any]:
+def arrow_pages(
+    pages: Iterable[list[dict]], spec: TableSpec, resource: str, batch_rows: int = BATCH_ROWS
+) -> Iterator[Any]:
     """Yield the pages as Arrow tables of about `batch_rows` rows; rejected records go to
     `<resource>__quarantine`.
 
@@ -97,17 +99,23 @@ def arrow_pages(pages: Iterable[list[dict]], spec: TableSpec, resource: str,
                 batch = []
         if page.quarantine:
             rejected += len(page.quarantine)
-            log.warning("%s: %d record(s) quarantined, first reason: %s", resource,
-                        len(page.quarantine), page.quarantine[0]["reason"])
+            log.warning(
+                "%s: %d record(s) quarantined, first reason: %s",
+                resource,
+                len(page.quarantine),
+                page.quarantine[0]["reason"],
+            )
             hints = dlt.mark.make_hints(table_name=quarantine_table(resource), primary_key=[])
-            yield dlt.mark.with_hints(quarantine_arrow(page.quarantine, spec), hints,
-                                      create_table_variant=True)
+            yield dlt.mark.with_hints(
+                quarantine_arrow(page.quarantine, spec), hints, create_table_variant=True
+            )
     if batch:
         yield pa.concat_tables(batch)
     if rows == 0:  # an empty answer still lands a file, so staging always finds its folder
         yield spec.output_schema().empty_table()
-    log.info("%s: %d rows, %d quarantined, %.2f s", resource, rows, rejected,
-             time.monotonic() - started)
+    log.info(
+        "%s: %d rows, %d quarantined, %.2f s", resource, rows, rejected, time.monotonic() - started
+    )
 
 
 @contextmanager

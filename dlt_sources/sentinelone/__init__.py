@@ -32,24 +32,28 @@ def sentinelone_source(
     retry = RetryPolicy(max_attempts, backoff_seconds, max_wait_seconds)
     client = make_client(base_url, api_token, retry)
 
-    chosen = [snapshot_resource(client, name, endpoint, page_size)
-              for name, endpoint in settings.SNAPSHOT_ENDPOINTS.items()]
-    chosen += [incremental_resource(client, name, endpoint, field, page_size, lag_seconds)
-               for name, (endpoint, field) in settings.INCREMENTAL_ENDPOINTS.items()]
+    chosen = [
+        snapshot_resource(client, name, endpoint, page_size)
+        for name, endpoint in settings.SNAPSHOT_ENDPOINTS.items()
+    ]
+    chosen += [
+        incremental_resource(client, name, endpoint, field, page_size, lag_seconds)
+        for name, (endpoint, field) in settings.INCREMENTAL_ENDPOINTS.items()
+    ]
     chosen.append(live_agent_ids_resource(client, page_size))
     return chosen
 
 
-def incremental_resource(client: ApiClient, name: str, endpoint: str, field: str,
-                         page_size: int, lag_seconds: float) -> DltResource:
+def incremental_resource(
+    client: ApiClient, name: str, endpoint: str, field: str, page_size: int, lag_seconds: float
+) -> DltResource:
     """Records whose `field` passed the last run's maximum, minus the lag."""
     spec = TABLE_SPECS[name]
     cursor = lagged_cursor(spec.cursor_column, lag_seconds)
 
     def changed(updated: Any = cursor) -> Iterator[Any]:
         filters = range_filter(field, cursor_start(updated))
-        yield from arrow_pages(list_pages(client, endpoint, page_size, filters=filters),
-                               spec, name)
+        yield from arrow_pages(list_pages(client, endpoint, page_size, filters=filters), spec, name)
 
     return dlt.resource(changed, name=name, write_disposition="append", primary_key="id")
 
@@ -64,16 +68,18 @@ def live_agent_ids_resource(client: ApiClient, page_size: int) -> DltResource:
     """
 
     def live_agent_ids() -> Iterator[Any]:
-        pages = ([{"id": r.get("id")} for r in page]
-                 for page in list_pages(client, settings.AGENTS_ENDPOINT, page_size))
+        pages = (
+            [{"id": r.get("id")} for r in page]
+            for page in list_pages(client, settings.AGENTS_ENDPOINT, page_size)
+        )
         yield from arrow_pages(pages, TABLE_SPECS["live_agent_ids"], "live_agent_ids")
 
-    return dlt.resource(live_agent_ids, name="live_agent_ids", write_disposition="append",
-                        primary_key="id")
+    return dlt.resource(
+        live_agent_ids, name="live_agent_ids", write_disposition="append", primary_key="id"
+    )
 
 
-def snapshot_resource(client: ApiClient, name: str, endpoint: str,
-                      page_size: int) -> DltResource:
+def snapshot_resource(client: ApiClient, name: str, endpoint: str, page_size: int) -> DltResource:
     """A small list read whole each run; staging keeps the latest load."""
     spec = TABLE_SPECS[name]
     path = settings.RECORDS_PATH.get(name, settings.DEFAULT_RECORDS_PATH)

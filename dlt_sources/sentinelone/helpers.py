@@ -16,10 +16,15 @@ TABLE_SPECS = {
     "accounts": TableSpec(schemas.ACCOUNTS, json_fields=schemas.JSON_FIELDS["accounts"]),
     "sites": TableSpec(schemas.SITES, json_fields=schemas.JSON_FIELDS["sites"]),
     "live_agent_ids": TableSpec(schemas.LIVE_AGENT_IDS),
-    **{name: TableSpec(getattr(schemas, name.upper()), cursor=settings.CURSOR_PATHS[name],
-                       cursor_column=settings.CURSOR_COLUMNS[name],
-                       json_fields=schemas.JSON_FIELDS[name])
-       for name in settings.INCREMENTAL_ENDPOINTS},
+    **{
+        name: TableSpec(
+            getattr(schemas, name.upper()),
+            cursor=settings.CURSOR_PATHS[name],
+            cursor_column=settings.CURSOR_COLUMNS[name],
+            json_fields=schemas.JSON_FIELDS[name],
+        )
+        for name in settings.INCREMENTAL_ENDPOINTS
+    },
 }
 
 
@@ -61,13 +66,20 @@ def records_of(body: dict, path: tuple[str, ...]) -> list[dict]:
     return found
 
 
-def list_pages(client: ApiClient, endpoint: str, page_size: int, *,
-               filters: dict[str, str] | None = None,
-               path: tuple[str, ...] = settings.DEFAULT_RECORDS_PATH) -> Iterator[list[dict]]:
+def list_pages(
+    client: ApiClient,
+    endpoint: str,
+    page_size: int,
+    *,
+    filters: dict[str, str] | None = None,
+    path: tuple[str, ...] = settings.DEFAULT_RECORDS_PATH,
+) -> Iterator[list[dict]]:
     """Every page of a list endpoint in id order, following the keyset cursor.
 
     `map` holds no page once it is handed on, so each page is freed as soon as it is converted.
     """
     params = {"limit": page_size, **settings.ORDER, **(filters or {})}
-    return map(lambda body: records_of(body, path),
-               client.paginate(endpoint, params=params, paginator=NextCursorPaginator()))
+    return map(
+        lambda body: records_of(body, path),
+        client.paginate(endpoint, params=params, paginator=NextCursorPaginator()),
+    )

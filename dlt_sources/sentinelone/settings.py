@@ -20,10 +20,12 @@ RECORDS_PATH = {"sites": ("data", "sites")}
 DEFAULT_RECORDS_PATH = ("data",)
 
 # Where the cursor sits inside a record, and the parsed copy that dlt's incremental reads.
-CURSOR_PATHS = {"agents": "updatedAt", "threats": "threatInfo/updatedAt",
-                "activities": "createdAt"}
-CURSOR_COLUMNS = {"agents": "last_updated_at", "threats": "last_updated_at",
-                  "activities": "recorded_at"}
+CURSOR_PATHS = {"agents": "updatedAt", "threats": "threatInfo/updatedAt", "activities": "createdAt"}
+CURSOR_COLUMNS = {
+    "agents": "last_updated_at",
+    "threats": "last_updated_at",
+    "activities": "recorded_at",
+}
 
 PAGE_SIZE = 1000  # the API's maximum `limit`
 LAG_SECONDS = 900  # look-back for records saved late with an older stamp

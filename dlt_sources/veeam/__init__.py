@@ -54,12 +54,15 @@ def veeam_source(
     """
     retry = VspcRetryPolicy(max_attempts, backoff_seconds, max_wait_seconds)
     client = make_client(base_url, username, password, api_key, retry, extra_headers)
-    return [snapshot_resource(client, name, path, expand, page_size, async_poll_seconds)
-            for name, (path, expand) in settings.SNAPSHOT_ENDPOINTS.items()]
+    return [
+        snapshot_resource(client, name, path, expand, page_size, async_poll_seconds)
+        for name, (path, expand) in settings.SNAPSHOT_ENDPOINTS.items()
+    ]
 
 
-def snapshot_resource(client: ApiClient, name: str, path: str, expand: str | None,
-                      page_size: int, poll_seconds: float) -> DltResource:
+def snapshot_resource(
+    client: ApiClient, name: str, path: str, expand: str | None, page_size: int, poll_seconds: float
+) -> DltResource:
     """One whole list per run, every record once; plus a row in `snapshots` saying so."""
     spec = TABLE_SPECS[name]
 
@@ -69,23 +72,25 @@ def snapshot_resource(client: ApiClient, name: str, path: str, expand: str | Non
         yield from arrow_pages(chunks(taken.records, page_size), spec, name)
         yield snapshot_row(name, taken, time.monotonic() - started)
 
-    return dlt.resource(snapshot, name=name, write_disposition="append",
-                        primary_key="instanceUid")
+    return dlt.resource(snapshot, name=name, write_disposition="append", primary_key="instanceUid")
 
 
 def chunks(records: list[dict], size: int) -> Iterator[list[dict]]:
     for start in range(0, len(records), size):
-        yield records[start:start + size]
+        yield records[start : start + size]
 
 
 def snapshot_row(resource: str, taken: Snapshot, seconds: float) -> Any:
     """The `snapshots` row of one resource, sent to its own table next to the records."""
-    table = pa.table({
-        "resource": pa.array([resource]), "records": pa.array([len(taken.records)], pa.int64()),
-        "scans": pa.array([taken.scans], pa.int64()),
-        "total_reported": pa.array([taken.total], pa.int64()),
-        "seconds": pa.array([round(seconds, 3)], pa.float64()),
-        LOADED_AT: pa.array([datetime.now(UTC)], UTC_MICROS),
-    })
+    table = pa.table(
+        {
+            "resource": pa.array([resource]),
+            "records": pa.array([len(taken.records)], pa.int64()),
+            "scans": pa.array([taken.scans], pa.int64()),
+            "total_reported": pa.array([taken.total], pa.int64()),
+            "seconds": pa.array([round(seconds, 3)], pa.float64()),
+            LOADED_AT: pa.array([datetime.now(UTC)], UTC_MICROS),
+        }
+    )
     hints = dlt.mark.make_hints(table_name=SNAPSHOTS_TABLE, primary_key=[])
     return dlt.mark.with_hints(table, hints, create_table_variant=True)

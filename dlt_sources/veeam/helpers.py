@@ -18,8 +18,9 @@ from dlt_sources.veeam import schemas, settings
 log = logging.getLogger(__name__)
 
 TABLE_SPECS = {
-    "companies": TableSpec(schemas.COMPANIES, primary_key="instanceUid",
-                           json_fields=("companyServices",)),
+    "companies": TableSpec(
+        schemas.COMPANIES, primary_key="instanceUid", json_fields=("companyServices",)
+    ),
     "backup_servers": TableSpec(schemas.BACKUP_SERVERS, primary_key="instanceUid"),
     "jobs": TableSpec(schemas.JOBS, primary_key="instanceUid"),
     "protected_vms": TableSpec(schemas.PROTECTED_VMS, primary_key="instanceUid"),
@@ -36,8 +37,9 @@ class TokenAuth(AuthBase):
     password grant when that is refused. With an API key there is nothing to renew.
     """
 
-    def __init__(self, token_client: ApiClient, username: str, password: str,
-                 api_key: str | None = None):
+    def __init__(
+        self, token_client: ApiClient, username: str, password: str, api_key: str | None = None
+    ):
         self.token_client, self.username, self.password = token_client, username, password
         self.api_key = api_key
         self.access: str | None = api_key
@@ -46,15 +48,17 @@ class TokenAuth(AuthBase):
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if self.access is None:
-            self.grant({"grant_type": "password", "username": self.username,
-                        "password": self.password})
+            self.grant(
+                {"grant_type": "password", "username": self.username, "password": self.password}
+            )
         request.headers["Authorization"] = f"Bearer {self.access}"
         request.register_hook("response", self.renew_on_401)
         return request
 
     def grant(self, form: dict[str, str]) -> None:
-        body, _ = self.token_client.send(requests.Request(
-            "POST", self.token_client.url(settings.TOKEN_ENDPOINT), data=form))
+        body, _ = self.token_client.send(
+            requests.Request("POST", self.token_client.url(settings.TOKEN_ENDPOINT), data=form)
+        )
         self.access, self.refresh = body["access_token"], body.get("refresh_token")
 
     def renew(self) -> None:
@@ -66,12 +70,14 @@ class TokenAuth(AuthBase):
                 return
             except ApiError as exc:
                 log.warning("VSPC refresh token refused (%s); logging in again", str(exc)[:120])
-        self.grant({"grant_type": "password", "username": self.username,
-                    "password": self.password})
+        self.grant({"grant_type": "password", "username": self.username, "password": self.password})
 
     def renew_on_401(self, response: requests.Response, **kwargs: Any) -> requests.Response:
-        if response.status_code != 401 or self.api_key or getattr(
-                response.request, "renewed", False):
+        if (
+            response.status_code != 401
+            or self.api_key
+            or getattr(response.request, "renewed", False)
+        ):
             return response
         response.content  # noqa: B018 - read the body so the connection can be reused
         response.close()
@@ -93,8 +99,11 @@ class VspcRetryPolicy(RetryPolicy):
     the Retry-After header wins when both are there."""
 
     def wait(self, attempt: int, response: requests.Response | None) -> float:
-        if response is not None and response.status_code == 429 and not response.headers.get(
-                "Retry-After"):
+        if (
+            response is not None
+            and response.status_code == 429
+            and not response.headers.get("Retry-After")
+        ):
             try:
                 hinted = float(response.json()["errors"][0]["retryAfter"])
             except (ValueError, KeyError, IndexError, TypeError):
@@ -104,11 +113,15 @@ class VspcRetryPolicy(RetryPolicy):
         return super().wait(attempt, response)
 
 
-def make_client(base_url: str, username: str, password: str, api_key: str | None,
-                retry: RetryPolicy, extra_headers: Mapping[str, str] | None = None
-                ) -> ApiClient:
-    token_client = ApiClient(base_url=base_url, retry=retry,
-                             headers={"Accept": "application/json"})
+def make_client(
+    base_url: str,
+    username: str,
+    password: str,
+    api_key: str | None,
+    retry: RetryPolicy,
+    extra_headers: Mapping[str, str] | None = None,
+) -> ApiClient:
+    token_client = ApiClient(base_url=base_url, retry=retry, headers={"Accept": "application/json"})
     auth = TokenAuth(token_client, username, password, api_key)
     headers = {"Accept": "application/json", "X-Client-Version": "3.6", **(extra_headers or {})}
     return ApiClient(base_url=base_url, headers=headers, auth=auth, retry=retry)
@@ -122,9 +135,13 @@ class Snapshot:
     stats: dict[str, int] = field(default_factory=dict)
 
 
-def get_page(client: ApiClient, path: str, params: dict[str, Any],
-             sleep: Callable[[float], None] = time.sleep,
-             poll_seconds: float = settings.ASYNC_POLL_SECONDS) -> dict:
+def get_page(
+    client: ApiClient,
+    path: str,
+    params: dict[str, Any],
+    sleep: Callable[[float], None] = time.sleep,
+    poll_seconds: float = settings.ASYNC_POLL_SECONDS,
+) -> dict:
     """One list page; a 202 answer is followed to its async action and the action's result."""
     body, response = client.send(requests.Request("GET", client.url(path), params=params))
     if response.status_code != 202:
@@ -141,20 +158,24 @@ def get_page(client: ApiClient, path: str, params: dict[str, Any],
         if state in settings.ASYNC_STATES_FAILED:
             raise ApiError(f"async action {location} for GET {path} ended {state}")
         sleep(poll_seconds)
-    raise ApiError(f"async action {location} for GET {path} still running after "
-                   f"{settings.ASYNC_MAX_POLLS} polls")
+    raise ApiError(
+        f"async action {location} for GET {path} still running after "
+        f"{settings.ASYNC_MAX_POLLS} polls"
+    )
 
 
-def scan(client: ApiClient, path: str, params: dict[str, Any], page_size: int,
-         **async_options: Any) -> tuple[list[dict], bool, int]:
+def scan(
+    client: ApiClient, path: str, params: dict[str, Any], page_size: int, **async_options: Any
+) -> tuple[list[dict], bool, int]:
     """One offset-paged pass; says whether it can be trusted (same total, no record twice)."""
     records: list[dict] = []
     seen: set[str] = set()
     totals: set[int] = set()
     offset, clean = 0, True
     while True:
-        body = get_page(client, path, {**params, "limit": page_size, "offset": offset},
-                        **async_options)
+        body = get_page(
+            client, path, {**params, "limit": page_size, "offset": offset}, **async_options
+        )
         page, total = body["data"], body["meta"]["pagingInfo"]["total"]
         totals.add(total)
         for record in page:
@@ -171,8 +192,14 @@ def scan(client: ApiClient, path: str, params: dict[str, Any], page_size: int,
     return records, clean and len(totals) == 1 and len(records) == total, total
 
 
-def read_snapshot(client: ApiClient, path: str, expand: str | None, page_size: int,
-                  max_scans: int = settings.MAX_SCANS, **async_options: Any) -> Snapshot:
+def read_snapshot(
+    client: ApiClient,
+    path: str,
+    expand: str | None,
+    page_size: int,
+    max_scans: int = settings.MAX_SCANS,
+    **async_options: Any,
+) -> Snapshot:
     """Every record of a list exactly once, by uid.
 
     Offset paging under writes repeats or skips records; a pass whose total moved, or that met
@@ -186,10 +213,19 @@ def read_snapshot(client: ApiClient, path: str, expand: str | None, page_size: i
         records, clean, total = scan(client, path, params, page_size, **async_options)
         if clean:
             return Snapshot(records, attempt, total)
-        log.warning("%s: the list changed while it was paged (pass %d of %d); reading again",
-                    path, attempt, max_scans)
+        log.warning(
+            "%s: the list changed while it was paged (pass %d of %d); reading again",
+            path,
+            attempt,
+            max_scans,
+        )
     unique = list({r["instanceUid"]: r for r in records if r.get("instanceUid")}.values())
     unique += [r for r in records if not r.get("instanceUid")]
-    log.warning("%s: no clean pass in %d; keeping %d unique of %d reported", path, max_scans,
-                len(unique), total)
+    log.warning(
+        "%s: no clean pass in %d; keeping %d unique of %d reported",
+        path,
+        max_scans,
+        len(unique),
+        total,
+    )
     return Snapshot(unique, max_scans, total)

@@ -53,8 +53,12 @@ def server_error() -> Response:
 
 def rate_limited(hint: bool) -> Response:
     headers = {"Retry-After": "2"} if hint else None
-    return error_response(RATE_LIMIT_STATUS, "Forbidden",
-                          "API rate limit exceeded; wait before sending more requests", headers)
+    return error_response(
+        RATE_LIMIT_STATUS,
+        "Forbidden",
+        "API rate limit exceeded; wait before sending more requests",
+        headers,
+    )
 
 
 def authenticate(request: Request) -> Response | None:
@@ -71,22 +75,36 @@ def msp_id(world: World) -> str:
 
 def tenant_record(world: World, tenant: Tenant | None, detail: bool) -> dict:
     prefix = tenant.domain_prefix if tenant else MSP_PREFIX
-    record = {"type": "tenants" if detail else "tenant",
-              "id": tenant.auvik_tenant_id if tenant else msp_id(world),
-              "attributes": {"domainPrefix": prefix,
-                             "tenantType": "client" if tenant else "multiClient"},
-              "relationships": {"parent": {"data": {"type": "tenant", "id": msp_id(world)}
-                                           if tenant else None}}}
+    record = {
+        "type": "tenants" if detail else "tenant",
+        "id": tenant.auvik_tenant_id if tenant else msp_id(world),
+        "attributes": {"domainPrefix": prefix, "tenantType": "client" if tenant else "multiClient"},
+        "relationships": {
+            "parent": {"data": {"type": "tenant", "id": msp_id(world)} if tenant else None}
+        },
+    }
     if detail:
         city, region, postal = tenant.city if tenant else ("Brookhaven", "OR", "97001")
         record["attributes"] |= {
-            "displayName": tenant.name_in("auvik") if tenant else MSP_NAME, "enabled": True,
-            "subscribed": True, "running": True, "subscriptionOwner": MSP_PREFIX,
-            "trialStartDate": None, "trialEndDate": None,
-            "address": {"address1": tenant.street if tenant else "1 Harbor St", "address2": "",
-                        "city": city, "state": region, "postalCode": postal, "country": "US"}}
-        record["relationships"]["authorizations"] = {"data": [
-            {"type": "authorizations", "id": f"({record['id'][-5:]},7923)"}]}
+            "displayName": tenant.name_in("auvik") if tenant else MSP_NAME,
+            "enabled": True,
+            "subscribed": True,
+            "running": True,
+            "subscriptionOwner": MSP_PREFIX,
+            "trialStartDate": None,
+            "trialEndDate": None,
+            "address": {
+                "address1": tenant.street if tenant else "1 Harbor St",
+                "address2": "",
+                "city": city,
+                "state": region,
+                "postalCode": postal,
+                "country": "US",
+            },
+        }
+        record["relationships"]["authorizations"] = {
+            "data": [{"type": "authorizations", "id": f"({record['id'][-5:]},7923)"}]
+        }
     return record
 
 
@@ -106,44 +124,74 @@ def by_id(record: dict) -> tuple:
 
 
 DEVICES = Listing(
-    name="devices", key=by_id, drift=touch_device,
+    name="devices",
+    key=by_id,
+    drift=touch_device,
     render=lambda state, base: render.render_inventory(state, base, interfaces=False),
-    filters={"deviceType": one_of(attr("deviceType"), tuple(render.DEVICE_TYPES.values())),
-             "onlineStatus": one_of(attr("onlineStatus"), (
-                 "online", "offline", "unreachable", "testing", "unknown", "dormant",
-                 "notPresent", "lowerLayerDown")),
-             "makeModel": one_of(attr("makeModel")), "vendorName": one_of(attr("vendorName")),
-             "modifiedAfter": after(attr("lastModified")),
-             "notSeenSince": before(attr("lastSeenTime"))},
+    filters={
+        "deviceType": one_of(attr("deviceType"), tuple(render.DEVICE_TYPES.values())),
+        "onlineStatus": one_of(
+            attr("onlineStatus"),
+            (
+                "online",
+                "offline",
+                "unreachable",
+                "testing",
+                "unknown",
+                "dormant",
+                "notPresent",
+                "lowerLayerDown",
+            ),
+        ),
+        "makeModel": one_of(attr("makeModel")),
+        "vendorName": one_of(attr("vendorName")),
+        "modifiedAfter": after(attr("lastModified")),
+        "notSeenSince": before(attr("lastSeenTime")),
+    },
 )
 INTERFACES = Listing(
-    name="interfaces", key=by_id, drift=touch_device,
+    name="interfaces",
+    key=by_id,
+    drift=touch_device,
     render=lambda state, base: render.render_inventory(state, base, interfaces=True),
-    filters={"interfaceType": one_of(attr("interfaceType")),
-             "parentDevice": one_of(lambda r: r["relationships"]["parentDevice"]["data"]["id"]),
-             "operationalStatus": one_of(attr("operationalStatus")),
-             "adminStatus": flag(attr("adminStatus")),
-             "modifiedAfter": after(attr("lastModified"))},
+    filters={
+        "interfaceType": one_of(attr("interfaceType")),
+        "parentDevice": one_of(lambda r: r["relationships"]["parentDevice"]["data"]["id"]),
+        "operationalStatus": one_of(attr("operationalStatus")),
+        "adminStatus": flag(attr("adminStatus")),
+        "modifiedAfter": after(attr("lastModified")),
+    },
 )
 ALERTS = Listing(
-    name="alerts", render=render.render_alerts,
+    name="alerts",
+    render=render.render_alerts,
     key=lambda r: (r["attributes"]["detectedOn"], r["id"]),
-    filters={"severity": one_of(attr("severity"), (
-                 "unknown", "emergency", "critical", "warning", "info")),
-             "status": one_of(attr("status"), ("created", "resolved", "paused", "unpaused")),
-             "alertDefinitionId": one_of(attr("alertDefinitionId")),
-             "entityId": one_of(lambda r: r["relationships"]["entity"]["data"]["id"]),
-             "dismissed": flag(attr("dismissed")), "dispatched": flag(attr("dispatched")),
-             # The spec mistypes these two as boolean; they take timestamps.
-             "detectedTimeAfter": after(attr("detectedOn")),
-             "detectedTimeBefore": before(attr("detectedOn"))},
+    filters={
+        "severity": one_of(
+            attr("severity"), ("unknown", "emergency", "critical", "warning", "info")
+        ),
+        "status": one_of(attr("status"), ("created", "resolved", "paused", "unpaused")),
+        "alertDefinitionId": one_of(attr("alertDefinitionId")),
+        "entityId": one_of(lambda r: r["relationships"]["entity"]["data"]["id"]),
+        "dismissed": flag(attr("dismissed")),
+        "dispatched": flag(attr("dispatched")),
+        # The spec mistypes these two as boolean; they take timestamps.
+        "detectedTimeAfter": after(attr("detectedOn")),
+        "detectedTimeBefore": before(attr("detectedOn")),
+    },
 )
-WINDOW = {name: (lambda raw, param: (lambda r: True))
-          for name in ("fromTime", "thruTime", "interval")}
+WINDOW = {
+    name: (lambda raw, param: lambda r: True) for name in ("fromTime", "thruTime", "interval")
+}
 AVAILABILITY = Listing(
-    name="devices", key=by_id, render=DEVICES.render,
-    filters={**WINDOW, "deviceType": DEVICES.filters["deviceType"],
-             "deviceId": one_of(lambda r: r["id"])},
+    name="devices",
+    key=by_id,
+    render=DEVICES.render,
+    filters={
+        **WINDOW,
+        "deviceType": DEVICES.filters["deviceType"],
+        "deviceId": one_of(lambda r: r["id"]),
+    },
 )
 
 
@@ -154,10 +202,12 @@ def base_url(request: Request) -> str:
 def lister(state: SimState, listing: Listing):
     async def handler(request: Request) -> Response:
         world = state.world
-        predicates = compile_query(listing, request.query_params,
-                                   {t.auvik_tenant_id for t in world.tenants}, msp_id(world))
+        predicates = compile_query(
+            listing, request.query_params, {t.auvik_tenant_id for t in world.tenants}, msp_id(world)
+        )
         view, page, links, pages = choose(state, listing, request, base_url(request), predicates)
         return list_response(view, page, links, pages)
+
     return handler
 
 
@@ -187,8 +237,9 @@ def routes(state: SimState) -> list[Route]:
     async def dismiss(request: Request) -> Response:
         ident = request.path_params["id"]
         with state.lock:
-            alert = next((a for a in world.alerts if a.id == ident
-                          and a.detected_at <= world.clock), None)
+            alert = next(
+                (a for a in world.alerts if a.id == ident and a.detected_at <= world.clock), None
+            )
             if alert is None:
                 return error_response(404, "Not Found", f"alert {ident!r} was not found")
             if alert.dismissed_at is None or alert.dismissed_at > world.clock:
@@ -199,16 +250,26 @@ def routes(state: SimState) -> list[Route]:
     async def availability(request: Request) -> Response:
         stat = request.path_params["stat"]
         if stat not in stats.STATS:
-            return error_response(404, "Not Found", f"statistic {stat!r}; known: "
-                                  f"{sorted(stats.STATS)}")
+            return error_response(
+                404, "Not Found", f"statistic {stat!r}; known: {sorted(stats.STATS)}"
+            )
         start, thru, step, interval = stats.report_window(request.query_params, world.clock)
-        predicates = compile_query(AVAILABILITY, request.query_params,
-                                   {t.auvik_tenant_id for t in world.tenants}, msp_id(world))
-        view, page, links, pages = choose(state, AVAILABILITY, request, base_url(request),
-                                          predicates)
+        predicates = compile_query(
+            AVAILABILITY,
+            request.query_params,
+            {t.auvik_tenant_id for t in world.tenants},
+            msp_id(world),
+        )
+        view, page, links, pages = choose(
+            state, AVAILABILITY, request, base_url(request), predicates
+        )
         devices = {d.auvik_device_id: d for d in world.devices if d.auvik_device_id}
-        entries = [stats.availability(world, devices[view.records[i]["id"]], stat, start, thru,
-                                      step, interval) for i in page]
+        entries = [
+            stats.availability(
+                world, devices[view.records[i]["id"]], stat, start, thru, step, interval
+            )
+            for i in page
+        ]
         return list_response(Rendered.of(entries), list(range(len(entries))), links, pages)
 
     return [

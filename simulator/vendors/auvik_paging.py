@@ -28,8 +28,7 @@ Predicate = Callable[[dict], bool]
 Builder = Callable[[str, str], Predicate]
 
 
-def error_response(status: int, title: str, detail: str, headers: dict | None = None
-                   ) -> Response:
+def error_response(status: int, title: str, detail: str, headers: dict | None = None) -> Response:
     body = {"errors": [{"status": str(status), "title": title, "detail": detail}]}
     return json_response(body, status, headers, media_type=MEDIA)
 
@@ -50,8 +49,9 @@ def milli_bound(raw: str, name: str) -> str:
     try:
         moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     except ValueError as exc:
-        raise bad_request(f"{name}: expected an ISO 8601 timestamp such as "
-                          f"2026-09-01T00:00:00.000Z, got {raw!r}") from exc
+        raise bad_request(
+            f"{name}: expected an ISO 8601 timestamp such as 2026-09-01T00:00:00.000Z, got {raw!r}"
+        ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     moment = moment.astimezone(UTC)
@@ -65,6 +65,7 @@ def one_of(get: Callable[[dict], object], allowed: tuple[str, ...] = ()) -> Buil
         if not wanted or unknown:
             raise bad_request(f"{name}: expected one or more of {list(allowed)}, got {raw!r}")
         return lambda r: get(r) in wanted
+
     return build
 
 
@@ -72,6 +73,7 @@ def after(get: Callable[[dict], object]) -> Builder:
     def build(raw: str, name: str) -> Predicate:
         bound = milli_bound(raw, name)
         return lambda r: (get(r) or "") > bound
+
     return build
 
 
@@ -79,6 +81,7 @@ def before(get: Callable[[dict], object]) -> Builder:
     def build(raw: str, name: str) -> Predicate:
         bound = milli_bound(raw, name)
         return lambda r: (value := get(r)) is not None and value < bound
+
     return build
 
 
@@ -88,6 +91,7 @@ def flag(get: Callable[[dict], object]) -> Builder:
             raise bad_request(f"{name}: expected true or false, got {raw!r}")
         wanted = raw == "true"
         return lambda r: get(r) is wanted
+
     return build
 
 
@@ -102,15 +106,17 @@ class Listing:
     drift: Callable[[SimState, random.Random], None] | None = None
 
 
-def compile_query(listing: Listing, params: Mapping[str, str], tenants: set[str],
-                  msp_id: str) -> list[Predicate]:
+def compile_query(
+    listing: Listing, params: Mapping[str, str], tenants: set[str], msp_id: str
+) -> list[Predicate]:
     found = []
     for name, raw in params.items():
         if name.startswith("filter[") and name.endswith("]"):
             builder = listing.filters.get(name[7:-1])
             if builder is None:
-                raise bad_request(f"{name}: not a filter of {listing.name}; known: "
-                                  f"{sorted(listing.filters)}")
+                raise bad_request(
+                    f"{name}: not a filter of {listing.name}; known: {sorted(listing.filters)}"
+                )
             found.append(builder(raw, name))
     wanted = {v.strip() for v in params.get("tenants", "").split(",") if v.strip()}
     if wanted - tenants - {msp_id}:
@@ -157,28 +163,40 @@ def sorted_view(state: SimState, listing: Listing, base: str) -> tuple[list, Ren
     return state.cached("auvik", f"{listing.name}@{base}", build)
 
 
-def choose(state: SimState, listing: Listing, request: Request, base: str,
-           predicates: list[Predicate]) -> tuple[Rendered, list[int], dict, int]:
+def choose(
+    state: SimState, listing: Listing, request: Request, base: str, predicates: list[Predicate]
+) -> tuple[Rendered, list[int], dict, int]:
     """The page's positions in the sorted view, the links and the number of pages."""
     q = request.query_params
     first, last = page_size(q, "page[first]"), page_size(q, "page[last]")
     after_raw, before_raw = q.get("page[after]"), q.get("page[before]")
     if (first and last) or (after_raw and before_raw):
-        raise bad_request("page: page forward (page[first], page[after]) or backward "
-                          "(page[last], page[before]), not both")
+        raise bad_request(
+            "page: page forward (page[first], page[after]) or backward "
+            "(page[last], page[before]), not both"
+        )
     if (after_raw or before_raw) and listing.drift:
         drift_between_pages(state, "auvik", lambda r: listing.drift(state, r))
     keys, view = sorted_view(state, listing, base)
-    chosen = ([i for i, r in enumerate(view.records) if all(p(r) for p in predicates)]
-              if predicates else list(range(len(view.records))))
+    chosen = (
+        [i for i, r in enumerate(view.records) if all(p(r) for p in predicates)]
+        if predicates
+        else list(range(len(view.records)))
+    )
     size = first or last or 100
     if last or before_raw:
-        end = (bisect_left(chosen, decode_cursor(before_raw, "page[before]"),
-                           key=lambda i: keys[i]) if before_raw else len(chosen))
+        end = (
+            bisect_left(chosen, decode_cursor(before_raw, "page[before]"), key=lambda i: keys[i])
+            if before_raw
+            else len(chosen)
+        )
         start = max(0, end - size)
     else:
-        start = (bisect_right(chosen, decode_cursor(after_raw, "page[after]"),
-                              key=lambda i: keys[i]) if after_raw else 0)
+        start = (
+            bisect_right(chosen, decode_cursor(after_raw, "page[after]"), key=lambda i: keys[i])
+            if after_raw
+            else 0
+        )
         end = min(len(chosen), start + size)
     page = chosen[start:end]
     links = {"first": link(request, first=size), "last": link(request, last=size)}
@@ -191,6 +209,13 @@ def choose(state: SimState, listing: Listing, request: Request, base: str,
 
 def list_response(view: Rendered, page: list[int], links: dict, pages: int) -> Response:
     data = b"[" + b",".join(view.encoded[i] for i in page) + b"]"
-    body = (b'{"data":' + data + b',"links":' + orjson.dumps(links)
-            + b',"meta":' + orjson.dumps({"totalPages": pages}) + b"}")
+    body = (
+        b'{"data":'
+        + data
+        + b',"links":'
+        + orjson.dumps(links)
+        + b',"meta":'
+        + orjson.dumps({"totalPages": pages})
+        + b"}"
+    )
     return json_response(body, headers={"x-sim-records": str(len(page))}, media_type=MEDIA)

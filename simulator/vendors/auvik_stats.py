@@ -24,8 +24,9 @@ STATS = {  # statId -> (legend of the value column, unit of the value column)
 
 def parse_time(raw: str | None, name: str) -> int:
     if not raw:
-        raise bad_request(f"{name}: required, an ISO 8601 timestamp such as "
-                          "2026-09-01T00:00:00.000Z")
+        raise bad_request(
+            f"{name}: required, an ISO 8601 timestamp such as 2026-09-01T00:00:00.000Z"
+        )
     try:
         moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     except ValueError as exc:
@@ -37,15 +38,20 @@ def report_window(params, clock: int) -> tuple[int, int, int, str]:
     """(from, thru, step seconds, interval name) from the required and optional filters."""
     interval = params.get("filter[interval]")
     if interval not in INTERVALS:
-        raise bad_request(f"filter[interval]: required, one of {list(INTERVALS)}; "
-                          f"got {interval!r}")
+        raise bad_request(f"filter[interval]: required, one of {list(INTERVALS)}; got {interval!r}")
     start = parse_time(params.get("filter[fromTime]"), "filter[fromTime]")
-    thru = min(clock, parse_time(params["filter[thruTime]"], "filter[thruTime]")
-               if params.get("filter[thruTime]") else clock)
+    thru = min(
+        clock,
+        parse_time(params["filter[thruTime]"], "filter[thruTime]")
+        if params.get("filter[thruTime]")
+        else clock,
+    )
     step = INTERVALS[interval]
     if (thru - start) // step > MAX_POINTS:
-        raise bad_request(f"filter[fromTime]: the window holds more than {MAX_POINTS} "
-                          f"{interval} intervals; ask for a shorter one or a longer interval")
+        raise bad_request(
+            f"filter[fromTime]: the window holds more than {MAX_POINTS} "
+            f"{interval} intervals; ask for a shorter one or a longer interval"
+        )
     return start, max(start, thru), step, interval
 
 
@@ -53,9 +59,11 @@ def offline_spells(world: World, device: Device) -> list[tuple[int, float]]:
     spells: list[tuple[int, float]] = []
     if device.last_seen_at is not None:
         spells.append((device.last_seen_at, float("inf")))
-    spells += [(a.detected_at, a.resolved_at if a.resolved_at is not None else float("inf"))
-               for a in world.alerts
-               if a.device is device and a.name == OFFLINE and a.detected_at <= world.clock]
+    spells += [
+        (a.detected_at, a.resolved_at if a.resolved_at is not None else float("inf"))
+        for a in world.alerts
+        if a.device is device and a.name == OFFLINE and a.detected_at <= world.clock
+    ]
     return spells
 
 
@@ -70,27 +78,42 @@ def offline_seconds(spells: list[tuple[int, float]], low: int, high: int) -> int
     return int(total)
 
 
-def availability(world: World, device: Device, stat: str, start: int, thru: int, step: int,
-                 interval: str) -> dict:
+def availability(
+    world: World, device: Device, stat: str, start: int, thru: int, step: int, interval: str
+) -> dict:
     spells = offline_spells(world, device)
     rows = []
     for low in range(start, thru - step + 1, step):
         off = offline_seconds(spells, low, low + step)
-        value = (round(100 * (1 - off / step), 2) if stat == "uptime" else round(off / 60, 2))
+        value = round(100 * (1 - off / step), 2) if stat == "uptime" else round(off / 60, 2)
         rows.append([(low + step) // 60, value])
     legend, unit = STATS[stat]
     return {
-        "type": "deviceAvailabilityStatistics", "id": device.auvik_device_id,
+        "type": "deviceAvailabilityStatistics",
+        "id": device.auvik_device_id,
         "attributes": {
             "reportPeriod": {"fromTime": ts(start), "thruTime": ts(thru)},
-            "interval": interval, "statType": stat,
-            "stats": [{"name": stat, "index": 0, "legend": ["Recorded At", legend],
-                       "unit": ["unix_mins", unit], "data": rows}],
+            "interval": interval,
+            "statType": stat,
+            "stats": [
+                {
+                    "name": stat,
+                    "index": 0,
+                    "legend": ["Recorded At", legend],
+                    "unit": ["unix_mins", unit],
+                    "data": rows,
+                }
+            ],
         },
         "relationships": {
-            "device": {"data": {"type": "device", "id": device.auvik_device_id,
-                                "deviceName": device.auvik_name,
-                                "deviceType": DEVICE_TYPES[device.kind]}},
+            "device": {
+                "data": {
+                    "type": "device",
+                    "id": device.auvik_device_id,
+                    "deviceName": device.auvik_name,
+                    "deviceType": DEVICE_TYPES[device.kind],
+                }
+            },
             "tenant": tenant_ref(device.tenant),
         },
     }

@@ -20,8 +20,11 @@ from simulator.vendors.connectwise import (
 )
 from simulator.world import PRIORITIES, SLA_TIERS, Ticket, World
 
-NOTE_FLAGS = {"detailDescriptionFlag": "detail", "internalAnalysisFlag": "internal",
-              "resolutionFlag": "resolution"}
+NOTE_FLAGS = {
+    "detailDescriptionFlag": "detail",
+    "internalAnalysisFlag": "internal",
+    "resolutionFlag": "resolution",
+}
 
 
 def create_ticket(world: World, body: dict) -> Ticket:
@@ -43,11 +46,21 @@ def create_ticket(world: World, body: dict) -> Ticket:
     _, _, _, _, respond_h, resolve_h = PRIORITIES[priority - 1]
     factor = SLA_TIERS[tenant.sla_tier]
     ticket = Ticket(
-        id=world.next_ticket_id(), tenant=tenant, board=BOARDS[board_id], summary=summary,
-        priority=priority, entered_at=world.clock, respond_target_min=round(respond_h * 60 * factor),
-        resolve_target_min=round(resolve_h * 60 * factor), responded_at=None, resolved_at=None,
-        closed_at=None, contact_id=(body.get("contact") or {}).get("id"), owner=None,
-        source="API", initial_description=str(body.get("initialDescription") or ""),
+        id=world.next_ticket_id(),
+        tenant=tenant,
+        board=BOARDS[board_id],
+        summary=summary,
+        priority=priority,
+        entered_at=world.clock,
+        respond_target_min=round(respond_h * 60 * factor),
+        resolve_target_min=round(resolve_h * 60 * factor),
+        responded_at=None,
+        resolved_at=None,
+        closed_at=None,
+        contact_id=(body.get("contact") or {}).get("id"),
+        owner=None,
+        source="API",
+        initial_description=str(body.get("initialDescription") or ""),
         created_by_api=True,
     )
     world.tickets.append(ticket)
@@ -101,22 +114,32 @@ def apply_status(world: World, ticket: Ticket, value: object) -> None:
 def find_ticket(world: World, ticket_id: int) -> Ticket:
     at = world.clock
     for t in world.tickets:
-        if t.id == ticket_id and t.entered_at <= at and not (
-                t.deleted_at is not None and t.deleted_at <= at):
+        if (
+            t.id == ticket_id
+            and t.entered_at <= at
+            and not (t.deleted_at is not None and t.deleted_at <= at)
+        ):
             return t
     raise not_found("Ticket", ticket_id)
 
 
 def note_record(note) -> dict:
     return {
-        "id": note.id, "ticketId": note.ticket_id, "text": note.text,
+        "id": note.id,
+        "ticketId": note.ticket_id,
+        "text": note.text,
         "detailDescriptionFlag": note.kind == "detail",
         "internalAnalysisFlag": note.kind == "internal",
-        "resolutionFlag": note.kind == "resolution", "issueFlag": False,
+        "resolutionFlag": note.kind == "resolution",
+        "issueFlag": False,
         "member": {"identifier": note.created_by, "name": note.created_by, "_info": {}},
-        "contact": None, "customerUpdatedFlag": False, "processNotifications": False,
-        "dateCreated": iso(note.created_at), "createdBy": note.created_by,
-        "internalFlag": note.kind == "internal", "externalFlag": note.kind != "internal",
+        "contact": None,
+        "customerUpdatedFlag": False,
+        "processNotifications": False,
+        "dateCreated": iso(note.created_at),
+        "createdBy": note.created_by,
+        "internalFlag": note.kind == "internal",
+        "externalFlag": note.kind != "internal",
         "sentimentScore": None,
         "_info": {"lastUpdated": iso(note.created_at), "updatedBy": note.created_by},
     }
@@ -145,8 +168,11 @@ def routes(state: SimState, ep) -> list[Route]:
 
     async def notes(request: Request) -> Response:
         ticket = find_ticket(world, request.path_params["id"])
-        found = [note_record(n) for n in world.notes
-                 if n.ticket_id == ticket.id and n.created_at <= world.clock]
+        found = [
+            note_record(n)
+            for n in world.notes
+            if n.ticket_id == ticket.id and n.created_at <= world.clock
+        ]
         return json_response(found, headers={"x-sim-records": str(len(found))})
 
     async def add_note(request: Request) -> Response:
@@ -157,8 +183,9 @@ def routes(state: SimState, ep) -> list[Route]:
             raise bad_request("text: required, a non-empty string")
         kinds = [kind for flag, kind in NOTE_FLAGS.items() if body.get(flag)]
         if not kinds:  # CW wants one of the three flags; unsure whether it refuses or defaults
-            raise bad_request("one of detailDescriptionFlag, internalAnalysisFlag or "
-                              "resolutionFlag must be true")
+            raise bad_request(
+                "one of detailDescriptionFlag, internalAnalysisFlag or resolutionFlag must be true"
+            )
         with state.lock:
             note = new_note(world, ticket.id, text, kinds[0], "api")
         return json_response(note_record(note), 201)

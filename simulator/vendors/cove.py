@@ -50,15 +50,19 @@ def server_error() -> Response:
 def rate_limited(hint: bool) -> Response:
     # Unsure: Cove publishes no rate limit; a throttling proxy answering 429 with a JSON-RPC
     # error body is assumed.
-    body = {"jsonrpc": "2.0", "id": None,
-            "error": {"code": -32000, "message": "Too many requests", "data": 429}}
+    body = {
+        "jsonrpc": "2.0",
+        "id": None,
+        "error": {"code": -32000, "message": "Too many requests", "data": 429},
+    }
     return json_response(body, 429, {"Retry-After": "5"} if hint else None)
 
 
 def rpc_error(id_: object, code: int, message: str, data: int | None) -> Response:
     # Unsure: errors are assumed to come with HTTP 200, as JSON-RPC over HTTP usually does.
-    return json_response({"jsonrpc": "2.0", "id": id_,
-                          "error": {"code": code, "message": message, "data": data}})
+    return json_response(
+        {"jsonrpc": "2.0", "id": id_, "error": {"code": code, "message": message, "data": data}}
+    )
 
 
 @dataclass
@@ -72,11 +76,11 @@ class Visas:
         with self.state.lock:
             self.issued += 1
             if len(self.last_use) > 10_000:
-                self.last_use = {v: t for v, t in self.last_use.items()
-                                 if clock - t <= VISA_SECONDS}
+                self.last_use = {
+                    v: t for v, t in self.last_use.items() if clock - t <= VISA_SECONDS
+                }
             secret = hashlib.sha256(f"{self.state.world.spec.seed}:visa:{self.issued}".encode())
-            visa = (f"{ROOT_PARTNER_ID}-{self.issued}-1-{clock}-"
-                    f"{secret.hexdigest()[:32].upper()}")
+            visa = f"{ROOT_PARTNER_ID}-{self.issued}-1-{clock}-{secret.hexdigest()[:32].upper()}"
             self.last_use[visa] = clock
         return visa
 
@@ -91,16 +95,33 @@ class Visas:
 
 def login(params: dict) -> bytes:
     if (params.get("partner"), params.get("username"), params.get("password")) != (
-            PARTNER, USERNAME, PASSWORD):
+        PARTNER,
+        USERNAME,
+        PASSWORD,
+    ):
         raise RpcError(*BAD_LOGIN)
-    return orjson.dumps({"result": {"PartnerId": ROOT_PARTNER_ID, "Name": USERNAME,
-                                    "EmailAddress": "noc@bluefin-msp.test",
-                                    "Flags": ["SecurityOfficer", "NonInteractive"]}})
+    return orjson.dumps(
+        {
+            "result": {
+                "PartnerId": ROOT_PARTNER_ID,
+                "Name": USERNAME,
+                "EmailAddress": "noc@bluefin-msp.test",
+                "Flags": ["SecurityOfficer", "NonInteractive"],
+            }
+        }
+    )
 
 
 def answer(id_: object, result: bytes, visa: str, records: int) -> Response:
-    body = (b'{"id":' + orjson.dumps(id_) + b',"jsonrpc":"2.0","result":' + result
-            + b',"visa":"' + visa.encode() + b'"}')
+    body = (
+        b'{"id":'
+        + orjson.dumps(id_)
+        + b',"jsonrpc":"2.0","result":'
+        + result
+        + b',"visa":"'
+        + visa.encode()
+        + b'"}'
+    )
     return json_response(body, headers={"x-sim-records": str(records)})
 
 
@@ -120,8 +141,11 @@ def routes(state: SimState) -> list[Route]:
             message = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
             return rpc_error(None, -32700, "Parse error", None)
-        if not isinstance(message, dict) or message.get("jsonrpc") != "2.0" or not isinstance(
-                message.get("method"), str):
+        if (
+            not isinstance(message, dict)
+            or message.get("jsonrpc") != "2.0"
+            or not isinstance(message.get("method"), str)
+        ):
             return rpc_error(None, -32600, "Invalid Request", None)
         id_, method = message.get("id"), message["method"]
         params = message.get("params") or {}
@@ -139,5 +163,6 @@ def routes(state: SimState) -> list[Route]:
             return rpc_error(id_, exc.code, exc.message, exc.data)
         return answer(id_, result, visas.issue(), records)
 
-    return [Route("/jsonapi", endpoint(state, style, jsonapi, authenticated=False),
-                  methods=["POST"])]
+    return [
+        Route("/jsonapi", endpoint(state, style, jsonapi, authenticated=False), methods=["POST"])
+    ]

@@ -19,14 +19,47 @@ from fnmatch import fnmatchcase
 from simulator.world import DAY, HOUR, BackupRun, Device
 
 STATUS_CODES = {"Success": "5", "Warning": "8", "Failed": "2", "Missed": "7"}
-BASE_COLUMNS = {"I0", "I1", "I4", "I6", "I8", "I14", "I16", "I17", "I18", "I32", "I36", "I59",
-                "I78"}
+BASE_COLUMNS = {
+    "I0",
+    "I1",
+    "I4",
+    "I6",
+    "I8",
+    "I14",
+    "I16",
+    "I17",
+    "I18",
+    "I32",
+    "I36",
+    "I59",
+    "I78",
+}
 STATS = {"F00", "F06", "F08", "F09", "F12", "F15", "F16", "F17", "F18"}
 SOURCES = ("D01", "D02", "D09")
-LEGACY = {"AU": "I0", "AN": "I1", "CD": "I4", "TS": "I6", "AR": "I8", "US": "I14", "OS": "I16",
-          "VN": "I17", "MN": "I18", "OT": "I32", "YS": "I36", "AT": "I59", "AP": "I78",
-          "T0": "D09F00", "T7": "D09F06", "TB": "D09F08", "TL": "D09F09", "TA": "D09F12",
-          "TG": "D09F15", "TQ": "D09F16", "TJ": "D09F17", "TO": "D09F18"}
+LEGACY = {
+    "AU": "I0",
+    "AN": "I1",
+    "CD": "I4",
+    "TS": "I6",
+    "AR": "I8",
+    "US": "I14",
+    "OS": "I16",
+    "VN": "I17",
+    "MN": "I18",
+    "OT": "I32",
+    "YS": "I36",
+    "AT": "I59",
+    "AP": "I78",
+    "T0": "D09F00",
+    "T7": "D09F06",
+    "TB": "D09F08",
+    "TL": "D09F09",
+    "TA": "D09F12",
+    "TG": "D09F15",
+    "TQ": "D09F16",
+    "TJ": "D09F17",
+    "TO": "D09F18",
+}
 TEXT_COLUMNS = {"I1", "I8", "I16", "I17", "I18", "I78"} | {f"{s}F08" for s in SOURCES}
 CODE = re.compile(r"^(?:I(\d{1,3})|D(\d{1,2})F(\d{1,2}))$")
 
@@ -62,12 +95,18 @@ def device_values(device: Device, runs: list[BackupRun], at: int) -> dict[str, s
     good = [r for r in done if r.status == "Success"]
     base = stable_size(device) * (4 if is_server else 1)
     values = {
-        "I0": str(device.cove_account_id), "I1": device.hostname.lower(),
-        "I4": str(device.created_at), "I6": str(real[-1].ended_at if real else device.created_at),
-        "I8": device.tenant.name_in("cove"), "I14": str(base + base * max(0, at - device.created_at)
-                                              // (DAY * 2000)),
-        "I16": device.os_name, "I17": "23.10.0.23255", "I18": device.hostname,
-        "I32": "2" if is_server else "1", "I36": "100", "I59": "1",
+        "I0": str(device.cove_account_id),
+        "I1": device.hostname.lower(),
+        "I4": str(device.created_at),
+        "I6": str(real[-1].ended_at if real else device.created_at),
+        "I8": device.tenant.name_in("cove"),
+        "I14": str(base + base * max(0, at - device.created_at) // (DAY * 2000)),
+        "I16": device.os_name,
+        "I17": "23.10.0.23255",
+        "I18": device.hostname,
+        "I32": "2" if is_server else "1",
+        "I36": "100",
+        "I59": "1",
         "I78": "D01D02" if is_server else "D01",
     }
     stats = session_stats(done, real, good, at)
@@ -78,8 +117,9 @@ def device_values(device: Device, runs: list[BackupRun], at: int) -> dict[str, s
     return values
 
 
-def session_stats(done: list[BackupRun], real: list[BackupRun], good: list[BackupRun],
-                  at: int) -> dict[str, str]:
+def session_stats(
+    done: list[BackupRun], real: list[BackupRun], good: list[BackupRun], at: int
+) -> dict[str, str]:
     last = done[-1] if done else None
     return {
         "F00": STATUS_CODES[last.status] if last else "",
@@ -132,9 +172,12 @@ def number(text: str) -> float | None:
         return None
 
 
-TOKEN = re.compile(r"""\s*(?:(?P<paren>[()])|(?P<op>==|!=|=~|!~|>=|<=|>|<)|
+TOKEN = re.compile(
+    r"""\s*(?:(?P<paren>[()])|(?P<op>==|!=|=~|!~|>=|<=|>|<)|
     (?P<string>'[^']*'|"[^"]*")|(?P<ago>\d+\.(?:minutes|hours|days|weeks)\(\)\.ago\(\))|
-    (?P<number>-?\d+(?:\.\d+)?)|(?P<word>[A-Za-z][A-Za-z0-9]*))""", re.VERBOSE)
+    (?P<number>-?\d+(?:\.\d+)?)|(?P<word>[A-Za-z][A-Za-z0-9]*))""",
+    re.VERBOSE,
+)
 AGO = {"minutes": 60, "hours": HOUR, "days": DAY, "weeks": 7 * DAY}
 Predicate = Callable[[dict[str, str]], bool]
 
@@ -148,7 +191,7 @@ def compile_filter(text: str, at: int) -> Predicate:
     while pos < len(text.rstrip()):
         m = TOKEN.match(text, pos)
         if not m:
-            raise FilterError(f"cannot read {text[pos:pos + 20]!r} at position {pos}")
+            raise FilterError(f"cannot read {text[pos : pos + 20]!r} at position {pos}")
         kind = m.lastgroup
         tokens.append((kind, m.group(kind)))
         pos = m.end()
@@ -239,8 +282,7 @@ def compare(column: str, op: str, wanted: str) -> Predicate:
         return lambda v: (v.get(column, "") == wanted) == same
     if target is None:
         raise FilterError(f"{column} {op} needs a number, got {wanted!r}")
-    accept = {">": target.__lt__, ">=": target.__le__, "<": target.__gt__,
-              "<=": target.__ge__}[op]
+    accept = {">": target.__lt__, ">=": target.__le__, "<": target.__gt__, "<=": target.__ge__}[op]
 
     def ordered(values: dict[str, str]) -> bool:
         value = number(values.get(column, "") or "x")

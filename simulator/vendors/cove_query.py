@@ -37,9 +37,14 @@ def build_accounts(world: World) -> list[Account]:
         if d.cove_account_id is None or d.created_at > at:
             continue
         history = sorted(runs.get(d.key, []), key=lambda r: (r.ended_at, r.started_at))
-        accounts.append(Account(d.cove_account_id, d.tenant.cove_partner_id,
-                                ["AutoDeployed"] if d.kind == "workstation" else None,
-                                cc.device_values(d, history, at)))
+        accounts.append(
+            Account(
+                d.cove_account_id,
+                d.tenant.cove_partner_id,
+                ["AutoDeployed"] if d.kind == "workstation" else None,
+                cc.device_values(d, history, at),
+            )
+        )
     # Without OrderBy rows come in the order accounts were last written: by id, except that an
     # account re-written while a client pages (the drift fault) moves to the end.
     touched = {d.cove_account_id: d.touched_at.get("cove", 0) for d in world.devices}
@@ -49,8 +54,9 @@ def build_accounts(world: World) -> list[Account]:
 
 def touch_account(world: World, r: random.Random) -> None:
     """Drift: one account's statistics are re-written (a backup client reported in)."""
-    live = [d for d in world.devices
-            if d.cove_account_id is not None and d.created_at <= world.clock]
+    live = [
+        d for d in world.devices if d.cove_account_id is not None and d.created_at <= world.clock
+    ]
     if live:
         live[r.randrange(len(live))].touched_at["cove"] = world.clock
 
@@ -58,27 +64,52 @@ def touch_account(world: World, r: random.Random) -> None:
 def partner_record(world: World, tenant: Tenant) -> dict:
     city, region, zip_code = tenant.city
     return {
-        "Id": tenant.cove_partner_id, "Name": tenant.name_in("cove"), "Level": "EndCustomer",
-        "ParentId": ROOT_PARTNER_ID, "LocationId": 1, "ServiceType": "AllInclusive",
-        "ChildServiceTypes": None, "State": "InProduction",
-        "Company": {"PostAddress": {"Address": tenant.street, "City": city,
-                                    "Country": "United States", "District": None,
-                                    "State": region, "ZipCode": zip_code},
-                    "LegalCompanyName": tenant.name, "PhoneNumber": "5550100"},
-        "ExternalPartnerProperties": None, "ExternalCode": tenant.identifier,
-        "CreationTime": tenant.created_at, "Guid": f"{tenant.cove_partner_id:032x}",
+        "Id": tenant.cove_partner_id,
+        "Name": tenant.name_in("cove"),
+        "Level": "EndCustomer",
+        "ParentId": ROOT_PARTNER_ID,
+        "LocationId": 1,
+        "ServiceType": "AllInclusive",
+        "ChildServiceTypes": None,
+        "State": "InProduction",
+        "Company": {
+            "PostAddress": {
+                "Address": tenant.street,
+                "City": city,
+                "Country": "United States",
+                "District": None,
+                "State": region,
+                "ZipCode": zip_code,
+            },
+            "LegalCompanyName": tenant.name,
+            "PhoneNumber": "5550100",
+        },
+        "ExternalPartnerProperties": None,
+        "ExternalCode": tenant.identifier,
+        "CreationTime": tenant.created_at,
+        "Guid": f"{tenant.cove_partner_id:032x}",
         "Flags": None,
     }
 
 
 def root_record(world: World) -> dict:
     # Unsure: the level of an MSP under N-able is taken to be Reseller.
-    return {"Id": ROOT_PARTNER_ID, "Name": PARTNER, "Level": "Reseller", "ParentId": 1,
-            "LocationId": 1, "ServiceType": "AllInclusive",
-            "ChildServiceTypes": ["AllInclusive"], "State": "InProduction", "Company": None,
-            "ExternalPartnerProperties": None, "ExternalCode": "BluefinMSP",
-            "CreationTime": world.spec.start - 3000 * 86_400, "Guid": f"{ROOT_PARTNER_ID:032x}",
-            "Flags": None}
+    return {
+        "Id": ROOT_PARTNER_ID,
+        "Name": PARTNER,
+        "Level": "Reseller",
+        "ParentId": 1,
+        "LocationId": 1,
+        "ServiceType": "AllInclusive",
+        "ChildServiceTypes": ["AllInclusive"],
+        "State": "InProduction",
+        "Company": None,
+        "ExternalPartnerProperties": None,
+        "ExternalCode": "BluefinMSP",
+        "CreationTime": world.spec.start - 3000 * 86_400,
+        "Guid": f"{ROOT_PARTNER_ID:032x}",
+        "Flags": None,
+    }
 
 
 def require_int(params: dict, name: str) -> int:
@@ -117,15 +148,24 @@ def methods(state: SimState) -> dict[str, Method]:
         partner_ids(world, parent)
         # Unsure: `fields` selects members by number and the numbering is not published; every
         # member is returned whatever it asks.
-        found = ([partner_record(world, t) for t in world.tenants]
-                 if parent == ROOT_PARTNER_ID else [])
+        found = (
+            [partner_record(world, t) for t in world.tenants] if parent == ROOT_PARTNER_ID else []
+        )
         return orjson.dumps({"result": found}), len(found)
 
     def account_list(params: dict) -> tuple[bytes, int]:
         scope = partner_ids(world, require_int(params, "partnerId"))
-        found = [{"Id": a.id, "Name": a.values["I1"], "PartnerId": a.partner_id,
-                  "CreationTime": int(a.values["I4"]), "Flags": a.flags}
-                 for a in accounts() if a.partner_id in scope]
+        found = [
+            {
+                "Id": a.id,
+                "Name": a.values["I1"],
+                "PartnerId": a.partner_id,
+                "CreationTime": int(a.values["I4"]),
+                "Flags": a.flags,
+            }
+            for a in accounts()
+            if a.partner_id in scope
+        ]
         return orjson.dumps({"result": found}), len(found)
 
     def statistics(params: dict) -> tuple[bytes, int]:
@@ -136,19 +176,23 @@ def methods(state: SimState) -> dict[str, Method]:
             drift_between_pages(state, NAME, lambda r: touch_account(world, r))
         return account_statistics(state, accounts(), query)
 
-    return {"GetPartnerInfo": partner_info, "EnumeratePartners": partners,
-            "EnumerateAccounts": account_list, "EnumerateAccountStatistics": statistics}
+    return {
+        "GetPartnerInfo": partner_info,
+        "EnumeratePartners": partners,
+        "EnumerateAccounts": account_list,
+        "EnumerateAccountStatistics": statistics,
+    }
 
 
-def account_statistics(state: SimState, accounts: list[Account], query: dict
-                       ) -> tuple[bytes, int]:
+def account_statistics(state: SimState, accounts: list[Account], query: dict) -> tuple[bytes, int]:
     world = state.world
     scope = partner_ids(world, require_int(query, "PartnerId"))
     scope -= set(query.get("ExcludedPartners") or [])
     mode = query.get("SelectionMode", "Merged")
     if mode not in MODES:
-        raise RpcError(-32602, f"Invalid params: SelectionMode {mode!r}; expected one of "
-                               f"{sorted(MODES)}")
+        raise RpcError(
+            -32602, f"Invalid params: SelectionMode {mode!r}; expected one of {sorted(MODES)}"
+        )
     # Unsure: which columns come back when none are asked is not documented; the name is given.
     columns = tuple(query.get("Columns") or ["I1"])
     try:
@@ -161,8 +205,9 @@ def account_statistics(state: SimState, accounts: list[Account], query: dict
     def select() -> list[int]:
         chosen = [i for i, a in enumerate(accounts) if a.partner_id in scope and keep(a.values)]
         for column, descending in reversed(keys):
-            chosen.sort(key=lambda i, c=column: order_key(accounts[i].values[c], c),
-                        reverse=descending)
+            chosen.sort(
+                key=lambda i, c=column: order_key(accounts[i].values[c], c), reverse=descending
+            )
         return chosen
 
     # Paging asks the same query again and again; the matching rows are kept per world version.
@@ -172,21 +217,35 @@ def account_statistics(state: SimState, accounts: list[Account], query: dict
     count = require_int(query, "RecordsCount") if "RecordsCount" in query else None
     if start < 0 or (count is not None and count < 0):
         raise RpcError(-32602, "Invalid params: StartRecordNumber and RecordsCount must be >= 0")
-    page = chosen[start:] if count is None else chosen[start:start + count]
+    page = chosen[start:] if count is None else chosen[start : start + count]
     if mode == "Count":
         page = []
-    encoded = state.cached(NAME, "rows\x00" + "\x00".join(columns),
-                           lambda: [encode_row(a, columns, canon) for a in accounts])
-    body = (b'{"result":' + join_json([encoded[i] for i in page]) + b',"totalStatistics":'
-            + orjson.dumps(totals) + b"}")
+    encoded = state.cached(
+        NAME,
+        "rows\x00" + "\x00".join(columns),
+        lambda: [encode_row(a, columns, canon) for a in accounts],
+    )
+    body = (
+        b'{"result":'
+        + join_json([encoded[i] for i in page])
+        + b',"totalStatistics":'
+        + orjson.dumps(totals)
+        + b"}"
+    )
     return body, len(page)
 
 
 def encode_row(account: Account, columns: tuple, canon: list[str]) -> bytes:
-    return orjson.dumps({"AccountId": account.id, "PartnerId": account.partner_id,
-                         "Flags": account.flags,
-                         "Settings": [{asked: account.values[code]}
-                                      for asked, code in zip(columns, canon, strict=True)]})
+    return orjson.dumps(
+        {
+            "AccountId": account.id,
+            "PartnerId": account.partner_id,
+            "Flags": account.flags,
+            "Settings": [
+                {asked: account.values[code]} for asked, code in zip(columns, canon, strict=True)
+            ],
+        }
+    )
 
 
 def compile_filter(text: str, at: int) -> cc.Predicate:
@@ -228,8 +287,10 @@ def totals_of(accounts: list[Account], asked: object, at: int) -> dict | None:
     for expression in asked:
         m = TOTAL.match(str(expression))
         if not m:
-            raise RpcError(-32602, f"Invalid Totals {expression!r}: expected COUNT(filter) or "
-                                   "SUM/MAX/MIN(column)")
+            raise RpcError(
+                -32602,
+                f"Invalid Totals {expression!r}: expected COUNT(filter) or SUM/MAX/MIN(column)",
+            )
         function, inner = m.group(1).upper(), m.group(2).strip()
         if function == "COUNT":
             keep = compile_filter("" if inner in ("", "*") else inner, at)

@@ -26,8 +26,9 @@ PAGING = ("limit", "cursor", "skip", "skipCount", "countOnly", "sortBy", "sortOr
 RANGE_OPS = ("gt", "gte", "lt", "lte")
 
 
-def error_response(status: int, code: int, title: str, detail: str,
-                   headers: dict | None = None) -> Response:
+def error_response(
+    status: int, code: int, title: str, detail: str, headers: dict | None = None
+) -> Response:
     body = {"errors": [{"code": code, "title": title, "detail": detail, "params": {}}]}
     return json_response(body, status, headers)
 
@@ -64,8 +65,10 @@ def micro_bound(raw: str, name: str) -> str:
     try:
         moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     except ValueError as exc:
-        raise bad_request(f"{name}: expected an ISO 8601 timestamp such as "
-                          f"2026-09-01T00:00:00.000000Z, got {raw!r}") from exc
+        raise bad_request(
+            f"{name}: expected an ISO 8601 timestamp such as "
+            f"2026-09-01T00:00:00.000000Z, got {raw!r}"
+        ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -75,8 +78,10 @@ def between_bounds(raw: str, name: str) -> tuple[str, str]:
     low, sep, high = raw.partition("-")
     if not sep or not low.isdigit() or not high.isdigit():
         raise bad_request(f"{name}: expected two epoch milliseconds as `from-to`, got {raw!r}")
-    as_text = [datetime.fromtimestamp(int(v) / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-               for v in (low, high)]
+    as_text = [
+        datetime.fromtimestamp(int(v) / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        for v in (low, high)
+    ]
     return as_text[0], as_text[1]
 
 
@@ -91,8 +96,12 @@ def one_of(get: Getter, wanted: frozenset, exclude: bool) -> Predicate:
 
 
 def compare(get: Getter, op: str, bound: str) -> Predicate:
-    tests = {"gt": lambda v: v > bound, "gte": lambda v: v >= bound,
-             "lt": lambda v: v < bound, "lte": lambda v: v <= bound}
+    tests = {
+        "gt": lambda v: v > bound,
+        "gte": lambda v: v >= bound,
+        "lt": lambda v: v < bound,
+        "lte": lambda v: v <= bound,
+    }
     test = tests[op]
     return lambda r: (value := get(r)) is not None and test(value)
 
@@ -179,11 +188,16 @@ def sorted_view(state: SimState, res: Resource, sort_by: str) -> SortedView:
     def build() -> SortedView:
         data: Rendered = state.cached("sentinelone", res.name, lambda: res.render(state))
         get = res.sorts[sort_by]
-        keyed = sorted(((sort_key(get(r), r["id"]), r, e)
-                        for r, e in zip(data.records, data.encoded, strict=True)),
-                       key=lambda t: t[0])
-        return SortedView([k for k, _, _ in keyed], [r for _, r, _ in keyed],
-                          [e for _, _, e in keyed])
+        keyed = sorted(
+            (
+                (sort_key(get(r), r["id"]), r, e)
+                for r, e in zip(data.records, data.encoded, strict=True)
+            ),
+            key=lambda t: t[0],
+        )
+        return SortedView(
+            [k for k, _, _ in keyed], [r for _, r, _ in keyed], [e for _, _, e in keyed]
+        )
 
     return state.cached("sentinelone", f"{res.name}:by:{sort_by}", build)
 
@@ -198,8 +212,9 @@ def decode_cursor(raw: str, sort_by: str, order: str) -> tuple:
     except (binascii.Error, ValueError, TypeError) as exc:
         raise bad_request(f"cursor: not a cursor this API handed out: {raw[:40]!r}") from exc
     if (got_sort, got_order) != (sort_by, order):
-        raise bad_request("cursor: it was made for another sortBy/sortOrder; keep them the "
-                          "same while paging")
+        raise bad_request(
+            "cursor: it was made for another sortBy/sortOrder; keep them the same while paging"
+        )
     return tuple(key)
 
 
@@ -212,8 +227,9 @@ def whole(params: Mapping[str, str], name: str, default: int, low: int, high: in
     return int(raw)
 
 
-def select(state: SimState, res: Resource, params: Mapping[str, str]
-           ) -> tuple[list[bytes], int, str | None]:
+def select(
+    state: SimState, res: Resource, params: Mapping[str, str]
+) -> tuple[list[bytes], int, str | None]:
     """One page: (encoded records, matching total, next cursor)."""
     limit = whole(params, "limit", 10, 1, 1000)
     skip = whole(params, "skip", 0, 0, 1000)
@@ -228,8 +244,11 @@ def select(state: SimState, res: Resource, params: Mapping[str, str]
     if cursor and res.drift:
         drift_between_pages(state, "sentinelone", lambda r: res.drift(state, r))
     view = sorted_view(state, res, sort_by)
-    chosen = ([i for i, r in enumerate(view.records) if all(p(r) for p in predicates)]
-              if predicates else list(range(len(view.records))))
+    chosen = (
+        [i for i, r in enumerate(view.records) if all(p(r) for p in predicates)]
+        if predicates
+        else list(range(len(view.records)))
+    )
     start = 0
     if cursor:
         key = decode_cursor(cursor, sort_by, order)
@@ -239,7 +258,7 @@ def select(state: SimState, res: Resource, params: Mapping[str, str]
             start = len(chosen) - bisect_left(chosen, key, key=lambda i: view.keys[i])
     if order == "desc":
         chosen.reverse()
-    page = chosen[start + skip: start + skip + limit]
+    page = chosen[start + skip : start + skip + limit]
     more = start + skip + limit < len(chosen)
     next_cursor = encode_cursor(sort_by, order, view.keys[page[-1]]) if more and page else None
     return [view.encoded[i] for i in page], len(chosen), next_cursor

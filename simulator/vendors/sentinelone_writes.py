@@ -30,8 +30,11 @@ async def read_json(request: Request) -> object:
 def matching_ids(state: SimState, res: Resource, body: object) -> list[str]:
     predicates = body_filter(res, body)
     data: Rendered = state.cached(NAME, res.name, lambda: res.render(state))
-    return [r["id"] for r in data.records if all(p(r) for p in predicates)
-            and not r.get("isDecommissioned")]
+    return [
+        r["id"]
+        for r in data.records
+        if all(p(r) for p in predicates) and not r.get("isDecommissioned")
+    ]
 
 
 def set_network(state: SimState, body: object, status: str) -> int:
@@ -68,16 +71,27 @@ def mitigate(state: SimState, body: object, action: str) -> dict:
             threat = by_id[threat_id]
             reason = skip_reason(threat, action)
             if reason:
-                details.append({"threatId": threat_id, "reports": [], "skipped": [
-                    {"action": action, "reason": "not_supported", "description": reason}]})
+                details.append(
+                    {
+                        "threatId": threat_id,
+                        "reports": [],
+                        "skipped": [
+                            {"action": action, "reason": "not_supported", "description": reason}
+                        ],
+                    }
+                )
                 continue
             threat.actions.append((clock, action, "success"))
             if action != "unquarantine" and upto(threat.mitigated_at, clock) is None:
                 threat.mitigated_at, threat.mitigated_by = clock, "console_api"
             affected += 1
-            details.append({"threatId": threat_id,
-                            "reports": [mitigation_item(action, "success", clock)],
-                            "skipped": []})
+            details.append(
+                {
+                    "threatId": threat_id,
+                    "reports": [mitigation_item(action, "success", clock)],
+                    "skipped": [],
+                }
+            )
         if affected:
             world.touch()
     return {"affected": affected, "details": details}

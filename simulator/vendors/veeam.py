@@ -52,20 +52,32 @@ RESULT_SECONDS = 300
 MAX_LIMIT = 500
 # Error codes are not published per case; these numbers are stand-ins that stay stable.
 CODE_ACCESS_DENIED, CODE_EXPIRED, CODE_BAD_QUERY, CODE_NOT_FOUND, CODE_SERVER = (
-    1050, 1051, 1000, 1040, 5000)
+    1050,
+    1051,
+    1000,
+    1040,
+    5000,
+)
 
 Renderer = Callable[[SimState], Rendered]
 LISTS: dict[str, tuple[str, dict[str, Renderer]]] = {  # path: (action name, expand: renderer)
-    "/organizations/companies": ("GetCompanies", {
-        "": lambda s: vr.render_companies(s, False),
-        "Organization": lambda s: vr.render_companies(s, True)}),
+    "/organizations/companies": (
+        "GetCompanies",
+        {
+            "": lambda s: vr.render_companies(s, False),
+            "Organization": lambda s: vr.render_companies(s, True),
+        },
+    ),
     "/infrastructure/backupServers": ("GetBackupServers", {"": vr.render_backup_servers}),
     "/infrastructure/backupServers/jobs": ("GetBackupServerJobs", {"": vr.render_jobs}),
-    "/infrastructure/backupServers/repositories": ("GetBackupRepositories", {
-        "": lambda s: vr.render_repositories(s, False),
-        "BackupRepositoryInfo": lambda s: vr.render_repositories(s, True)}),
-    "/protectedWorkloads/virtualMachines": ("GetProtectedVirtualMachines",
-                                            {"": vr.render_vms}),
+    "/infrastructure/backupServers/repositories": (
+        "GetBackupRepositories",
+        {
+            "": lambda s: vr.render_repositories(s, False),
+            "BackupRepositoryInfo": lambda s: vr.render_repositories(s, True),
+        },
+    ),
+    "/protectedWorkloads/virtualMachines": ("GetProtectedVirtualMachines", {"": vr.render_vms}),
     "/alarms/active": ("GetActiveAlarms", {"": vr.render_alarms}),
 }
 
@@ -75,14 +87,16 @@ def error_body(message: str, type_: str, code: int) -> dict:
 
 
 def server_error() -> Response:
-    return json_response(error_body("An unexpected error occurred on the server.",
-                                    "unspecified", CODE_SERVER), 520)
+    return json_response(
+        error_body("An unexpected error occurred on the server.", "unspecified", CODE_SERVER), 520
+    )
 
 
 def rate_limited(hint: bool) -> Response:
     headers = {"Retry-After": "25"} if hint else None
-    return json_response({"errors": [{"type": "transport", "code": 429, "retryAfter": 25}]},
-                         429, headers)
+    return json_response(
+        {"errors": [{"type": "transport", "code": 429, "retryAfter": 25}]}, 429, headers
+    )
 
 
 def refuse(status: int, message: str, code: int, type_: str = "logical") -> Refusal:
@@ -90,8 +104,9 @@ def refuse(status: int, message: str, code: int, type_: str = "logical") -> Refu
 
 
 def oauth_error(error: str, description: str, status: int = 400) -> Response:
-    return json_response({"error": error, "error_description": description, "error_uri": None},
-                         status)
+    return json_response(
+        {"error": error, "error_description": description, "error_uri": None}, status
+    )
 
 
 @dataclass
@@ -114,23 +129,38 @@ class Session:
             access, refresh = "vspc." + self.secret("access"), "vspcr." + self.secret("refresh")
             self.access[access] = self.state.world.clock
             self.refresh[refresh] = user
-        return {"access_token": access, "token_type": "bearer", "refresh_token": refresh,
-                "expires_in": TOKEN_SECONDS, "mfa_token": None, "encrypted_code": None}
+        return {
+            "access_token": access,
+            "token_type": "bearer",
+            "refresh_token": refresh,
+            "expires_in": TOKEN_SECONDS,
+            "mfa_token": None,
+            "encrypted_code": None,
+        }
 
     def authenticate(self, request: Request) -> Response | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
-            return json_response(error_body("Access denied: a bearer token is required.",
-                                            "security", CODE_ACCESS_DENIED), 401)
+            return json_response(
+                error_body(
+                    "Access denied: a bearer token is required.", "security", CODE_ACCESS_DENIED
+                ),
+                401,
+            )
         if token == API_KEY:
             return None
         issued = self.access.get(token)
         if issued is None:
-            return json_response(error_body("Access denied: the token is not valid.",
-                                            "security", CODE_ACCESS_DENIED), 401)
+            return json_response(
+                error_body(
+                    "Access denied: the token is not valid.", "security", CODE_ACCESS_DENIED
+                ),
+                401,
+            )
         if self.state.world.clock - issued >= TOKEN_SECONDS:
-            return json_response(error_body("Access denied: the token has expired.",
-                                            "security", CODE_EXPIRED), 401)
+            return json_response(
+                error_body("Access denied: the token has expired.", "security", CODE_EXPIRED), 401
+            )
         return None
 
 
@@ -157,7 +187,10 @@ async def token(session: Session, request: Request) -> Response:
 
 def envelope(total: int, offset: int, parts: list[bytes]) -> bytes:
     meta = b'{"meta":{"pagingInfo":{"total":%d,"count":%d,"offset":%d}},"data":' % (
-        total, len(parts), offset)
+        total,
+        len(parts),
+        offset,
+    )
     return meta + join_json(parts) + b',"errors":null}'
 
 
@@ -174,20 +207,22 @@ def list_body(data: Rendered, request: Request) -> tuple[bytes, int]:
     except ValueError as exc:
         raise refuse(400, str(exc), CODE_BAD_QUERY) from exc
     if keep is None and order is None:
-        chosen = data.encoded[offset:offset + limit]
+        chosen = data.encoded[offset : offset + limit]
         total = len(data.encoded)
         if select:
-            chosen = [orjson.dumps(vq.project(r, select))
-                      for r in data.records[offset:offset + limit]]
+            chosen = [
+                orjson.dumps(vq.project(r, select)) for r in data.records[offset : offset + limit]
+            ]
         return envelope(total, offset, chosen), len(chosen)
     pairs = list(zip(data.records, data.encoded, strict=True))
     if keep:
         pairs = [p for p in pairs if keep(p[0])]
     if order:
         vq.sort_pairs(pairs, order)
-    page = pairs[offset:offset + limit]
-    chosen = ([orjson.dumps(vq.project(r, select)) for r, _ in page] if select
-              else [e for _, e in page])
+    page = pairs[offset : offset + limit]
+    chosen = (
+        [orjson.dumps(vq.project(r, select)) for r, _ in page] if select else [e for _, e in page]
+    )
     return envelope(len(pairs), offset, chosen), len(chosen)
 
 
@@ -205,8 +240,12 @@ def routes(state: SimState) -> list[Route]:
     def rendered(path: str, expand: str = "") -> Rendered:
         renderers = LISTS[path][1]
         if expand not in renderers:
-            raise refuse(400, f"expand: {expand!r} is not available here; expected one of "
-                              f"{sorted(k for k in renderers if k)}", CODE_BAD_QUERY)
+            raise refuse(
+                400,
+                f"expand: {expand!r} is not available here; expected one of "
+                f"{sorted(k for k in renderers if k)}",
+                CODE_BAD_QUERY,
+            )
         return state.cached(NAME, f"{path}?{expand}", lambda: renderers[expand](state))
 
     def answer(request: Request, path: str, data: Rendered) -> Response:
@@ -224,6 +263,7 @@ def routes(state: SimState) -> list[Route]:
         async def handler(request: Request) -> Response:
             drift(request)
             return answer(request, path, rendered(path, request.query_params.get("expand", "")))
+
         return handler
 
     def per_server(path: str):
@@ -234,9 +274,13 @@ def routes(state: SimState) -> list[Route]:
             if not any(s["instanceUid"] == uid for s in servers):
                 raise refuse(404, f"Backup server {uid} was not found.", CODE_NOT_FOUND)
             data = rendered(path, request.query_params.get("expand", ""))
-            mine = [(r, e) for r, e in zip(data.records, data.encoded, strict=True)
-                    if r["backupServerUid"] == uid]
+            mine = [
+                (r, e)
+                for r, e in zip(data.records, data.encoded, strict=True)
+                if r["backupServerUid"] == uid
+            ]
             return answer(request, path, Rendered([r for r, _ in mine], [e for _, e in mine]))
+
         return handler
 
     def getter(path: str, what: str):
@@ -247,13 +291,20 @@ def routes(state: SimState) -> list[Route]:
             if found is None:
                 raise refuse(404, f"{what} {uid} was not found.", CODE_NOT_FOUND)
             return single(found)
+
         return handler
 
     async def start(request: Request) -> Response:
         uid = request.path_params["uid"]
         with state.lock:
-            job = next((j for j in state.world.veeam_jobs if j.uid == uid
-                        and j.created_at <= state.world.clock), None)
+            job = next(
+                (
+                    j
+                    for j in state.world.veeam_jobs
+                    if j.uid == uid and j.created_at <= state.world.clock
+                ),
+                None,
+            )
             if job is None:
                 raise refuse(404, f"Backup job {uid} was not found.", CODE_NOT_FOUND)
             if any(started == state.world.clock for started, _, _ in job.runs):
@@ -282,12 +333,14 @@ def routes(state: SimState) -> list[Route]:
     return table + veeam_async.routes(state, session, ep)
 
 
-def start_action(state: SimState, session: Session, request: Request, name: str,
-                 body: bytes) -> Response:
+def start_action(
+    state: SimState, session: Session, request: Request, name: str, body: bytes
+) -> Response:
     from simulator.vendors import veeam_async
 
     action = veeam_async.new_action(state, session, request, name, body)
     location = f"{request.url.scheme}://{request.url.netloc}{PREFIX}/asyncActions/{action['id']}"
     # Unsure: the body of the 202 is not shown in the spec; the action record is the likely one.
-    return json_response({"meta": None, "data": action, "errors": None}, 202,
-                         {"Location": location})
+    return json_response(
+        {"meta": None, "data": action, "errors": None}, 202, {"Location": location}
+    )

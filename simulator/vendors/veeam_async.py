@@ -11,15 +11,18 @@ from simulator.vendors import veeam_records as vr
 from simulator.vendors.veeam import CODE_NOT_FOUND, RESULT_SECONDS, USERNAME, Session, refuse
 
 
-def new_action(state: SimState, session: Session, request: Request, name: str,
-               body: bytes) -> dict:
+def new_action(state: SimState, session: Session, request: Request, name: str, body: bytes) -> dict:
     with state.lock:
         action_id = vr.stable_uid(state.world.spec.seed, "action", len(session.actions) + 1)
-        record = {"id": action_id, "initiatorUid": vr.stable_uid("user", USERNAME),
-                  "actionName": name, "status": "running",
-                  "queryParameters": dict(request.query_params), "requestBody": None}
-        session.actions[action_id] = {"record": record, "body": body, "polls": 0,
-                                      "done_at": None}
+        record = {
+            "id": action_id,
+            "initiatorUid": vr.stable_uid("user", USERNAME),
+            "actionName": name,
+            "status": "running",
+            "queryParameters": dict(request.query_params),
+            "requestBody": None,
+        }
+        session.actions[action_id] = {"record": record, "body": body, "polls": 0, "done_at": None}
     return record
 
 
@@ -28,8 +31,7 @@ def routes(state: SimState, session: Session, ep) -> list[Route]:
         action_id = request.path_params["id"]
         action = session.actions.get(action_id)
         done_at = action["done_at"] if action else None
-        if action is None or (done_at is not None
-                              and state.world.clock - done_at > RESULT_SECONDS):
+        if action is None or (done_at is not None and state.world.clock - done_at > RESULT_SECONDS):
             raise refuse(404, f"Async action {action_id} was not found.", CODE_NOT_FOUND)
         return action
 
@@ -45,12 +47,19 @@ def routes(state: SimState, session: Session, ep) -> list[Route]:
     async def result(request: Request) -> Response:
         action = find(request)
         if action["body"] is None:
-            raise refuse(404, f"The result of async action {action['record']['id']} was "
-                              "deleted.", CODE_NOT_FOUND)
+            raise refuse(
+                404,
+                f"The result of async action {action['record']['id']} was deleted.",
+                CODE_NOT_FOUND,
+            )
         if action["done_at"] is None:
             # Unsure: the spec does not show the answer for a result asked too early.
-            raise refuse(400, "The action has not finished yet; poll its status first.",
-                         CODE_NOT_FOUND, "retryableLogical")
+            raise refuse(
+                400,
+                "The action has not finished yet; poll its status first.",
+                CODE_NOT_FOUND,
+                "retryableLogical",
+            )
         return json_response(action["body"])
 
     async def drop_result(request: Request) -> Response:

@@ -17,8 +17,18 @@ import orjson
 
 Predicate = Callable[[dict], bool]
 LOGICAL = {"and", "or", "not", "exclusiveOr"}
-COMPARISONS = {"equals", "notEquals", "greaterThan", "greaterThanOrEqual", "lessThan",
-               "lessThanOrEqual", "contains", "in", "subset", "superset"}
+COMPARISONS = {
+    "equals",
+    "notEquals",
+    "greaterThan",
+    "greaterThanOrEqual",
+    "lessThan",
+    "lessThanOrEqual",
+    "contains",
+    "in",
+    "subset",
+    "superset",
+}
 COLLATIONS = {"ignorecase", "lexicographic", "ordinal"}
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 MISSING = object()
@@ -62,8 +72,7 @@ def compile_node(node: dict, known: set[str] | None) -> Predicate:
     op = node.get("operation")
     if op in LOGICAL:
         items = node.get("items")
-        if not isinstance(items, list) or not items or not all(isinstance(i, dict)
-                                                               for i in items):
+        if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
             raise QueryError(f"filter: operation {op!r} needs a non-empty `items` array")
         parts = [compile_node(i, known) for i in items]
         if op == "and":
@@ -74,8 +83,9 @@ def compile_node(node: dict, known: set[str] | None) -> Predicate:
             return lambda r: not all(p(r) for p in parts)
         return lambda r: sum(1 for p in parts if p(r)) == 1
     if op not in COMPARISONS:
-        raise QueryError(f"filter: unknown operation {op!r}; expected one of "
-                         f"{sorted(LOGICAL | COMPARISONS)}")
+        raise QueryError(
+            f"filter: unknown operation {op!r}; expected one of {sorted(LOGICAL | COMPARISONS)}"
+        )
     prop = node.get("property")
     if not isinstance(prop, str) or not prop:
         raise QueryError(f"filter: operation {op!r} needs a `property` name")
@@ -87,8 +97,9 @@ def compile_node(node: dict, known: set[str] | None) -> Predicate:
     # is assumed because every published example sends it.
     collation = node.get("collation", "ignorecase")
     if collation not in COLLATIONS:
-        raise QueryError(f"filter: unknown collation {collation!r}; expected one of "
-                         f"{sorted(COLLATIONS)}")
+        raise QueryError(
+            f"filter: unknown collation {collation!r}; expected one of {sorted(COLLATIONS)}"
+        )
     test = comparison(op, node["value"], collation == "ignorecase")
     path = prop.split(".")
     return lambda r: any(test(v) for v in lookup(r, path))
@@ -101,18 +112,24 @@ def comparison(op: str, wanted: object, fold: bool) -> Callable[[object], bool]:
         if op == "in":
             return lambda v: any(equal(v, w, fold) for w in wanted)
         if op == "subset":
-            return lambda v: isinstance(v, list) and all(
-                any(equal(x, w, fold) for w in wanted) for x in v)
-        return lambda v: isinstance(v, list) and all(
-            any(equal(x, w, fold) for x in v) for w in wanted)
+            return lambda v: (
+                isinstance(v, list) and all(any(equal(x, w, fold) for w in wanted) for x in v)
+            )
+        return lambda v: (
+            isinstance(v, list) and all(any(equal(x, w, fold) for x in v) for w in wanted)
+        )
     if op == "contains":
         return lambda v: contains(v, wanted, fold)
     if op == "equals":
         return lambda v: equal(v, wanted, fold)
     if op == "notEquals":
         return lambda v: not equal(v, wanted, fold)
-    accept = {"greaterThan": lambda c: c > 0, "greaterThanOrEqual": lambda c: c >= 0,
-              "lessThan": lambda c: c < 0, "lessThanOrEqual": lambda c: c <= 0}[op]
+    accept = {
+        "greaterThan": lambda c: c > 0,
+        "greaterThanOrEqual": lambda c: c >= 0,
+        "lessThan": lambda c: c < 0,
+        "lessThanOrEqual": lambda c: c <= 0,
+    }[op]
 
     def ordered(value: object) -> bool:
         c = order(value, wanted, fold)
@@ -184,8 +201,9 @@ def compile_sort(raw: str, known: set[str] | None) -> list[tuple[list[str], bool
 
 def sort_pairs(pairs: list, keys: list[tuple[list[str], bool, bool]]) -> list:
     for path, descending, fold in reversed(keys):
-        pairs.sort(key=lambda p, path=path, fold=fold: sort_value(p[0], path, fold),
-                   reverse=descending)
+        pairs.sort(
+            key=lambda p, path=path, fold=fold: sort_value(p[0], path, fold), reverse=descending
+        )
     return pairs
 
 

@@ -61,9 +61,14 @@ def sessions_by_job(world: World) -> dict[str, list[Session]]:
     out: dict[str, list[Session]] = {j.uid: [] for j in world.veeam_jobs}
     for (job_uid, _), runs in groups.items():
         status = max((r.status for r in runs), key=WORST.__getitem__)
-        out[job_uid].append(Session(min(r.started_at for r in runs),
-                                    max(r.ended_at for r in runs),
-                                    "Failed" if status == "Missed" else status, runs))
+        out[job_uid].append(
+            Session(
+                min(r.started_at for r in runs),
+                max(r.ended_at for r in runs),
+                "Failed" if status == "Missed" else status,
+                runs,
+            )
+        )
     for sessions in out.values():
         sessions.sort(key=lambda s: (s.ended, s.started))
     return out
@@ -89,16 +94,24 @@ def render_companies(state: SimState, expand: bool) -> Rendered:
     records = []
     for uid, name, tenant in rows:
         record = {
-            "instanceUid": uid, "name": name, "status": "Active", "resellerUid": None,
-            "subscriptionPlanUid": None, "isRestAccessEnabled": tenant is None,
-            "isAlarmDetectEnabled": True, "loginUrl": None,
+            "instanceUid": uid,
+            "name": name,
+            "status": "Active",
+            "resellerUid": None,
+            "subscriptionPlanUid": None,
+            "isRestAccessEnabled": tenant is None,
+            "isAlarmDetectEnabled": True,
+            "loginUrl": None,
             "companyServices": {
                 "hostedServices": {"isVbPublicCloudManagementEnabled": False},
-                "remoteServices": {"isBackupResourcesEnabled": True,
-                                   "backupAgentsManagement": None,
-                                   "backupServersManagement": None,
-                                   "vb365ServersManagement": None,
-                                   "isVbPublicCloudManagementEnabled": False}},
+                "remoteServices": {
+                    "isBackupResourcesEnabled": True,
+                    "backupAgentsManagement": None,
+                    "backupServersManagement": None,
+                    "vb365ServersManagement": None,
+                    "isVbPublicCloudManagementEnabled": False,
+                },
+            },
         }
         if expand:
             record["_embedded"] = {"organization": organization(world, uid, name, tenant)}
@@ -109,31 +122,56 @@ def render_companies(state: SimState, expand: bool) -> Rendered:
 def organization(world: World, uid: str, name: str, tenant: Tenant | None) -> dict:
     city, region, zip_code = tenant.city if tenant else ("Brookhaven", "OR", "97001")
     return {
-        "instanceUid": uid, "name": name, "alias": tenant.identifier if tenant else "Bluefin",
-        "type": "Company" if tenant else "Provider", "taxId": None,
+        "instanceUid": uid,
+        "name": name,
+        "alias": tenant.identifier if tenant else "Bluefin",
+        "type": "Company" if tenant else "Provider",
+        "taxId": None,
         "email": f"it@{tenant.domain}" if tenant else "noc@bluefin-msp.test",
-        "phone": "5550100", "country": 840, "countryName": "United States",
-        "regionName": region, "city": city, "street": tenant.street if tenant else "1 Harbor St",
-        "zipCode": zip_code, "website": f"www.{tenant.domain}" if tenant else None,
-        "notes": None, "veeamTenantId": None, "companyId": None,
+        "phone": "5550100",
+        "country": 840,
+        "countryName": "United States",
+        "regionName": region,
+        "city": city,
+        "street": tenant.street if tenant else "1 Harbor St",
+        "zipCode": zip_code,
+        "website": f"www.{tenant.domain}" if tenant else None,
+        "notes": None,
+        "veeamTenantId": None,
+        "companyId": None,
     }
 
 
 def render_backup_servers(state: SimState) -> Rendered:
-    return Rendered.of([{
-        "instanceUid": t.veeam_server_uid, "name": server_name(t),
-        "organizationUid": t.veeam_company_uid, "locationUid": stable_uid(t.key, "location"),
-        "managementAgentUid": stable_uid(t.key, "agent"), "version": "12.1.2.172",
-        "displayVersion": "12.1.2.172 P20240315", "installationUid": stable_uid(t.key, "vbr"),
-        "backupServerRoleType": "Client", "status": "Healthy",
-        "inHighAvailabilityCluster": False,
-    } for t in veeam_tenants(state.world)])
+    return Rendered.of(
+        [
+            {
+                "instanceUid": t.veeam_server_uid,
+                "name": server_name(t),
+                "organizationUid": t.veeam_company_uid,
+                "locationUid": stable_uid(t.key, "location"),
+                "managementAgentUid": stable_uid(t.key, "agent"),
+                "version": "12.1.2.172",
+                "displayVersion": "12.1.2.172 P20240315",
+                "installationUid": stable_uid(t.key, "vbr"),
+                "backupServerRoleType": "Client",
+                "status": "Healthy",
+                "inHighAvailabilityCluster": False,
+            }
+            for t in veeam_tenants(state.world)
+        ]
+    )
 
 
 def render_jobs(state: SimState) -> Rendered:
     sessions = sessions_by_job(state.world)
-    return Rendered.of([job_record(job, sessions[job.uid]) for job in state.world.veeam_jobs
-                        if job.created_at <= state.world.clock])
+    return Rendered.of(
+        [
+            job_record(job, sessions[job.uid])
+            for job in state.world.veeam_jobs
+            if job.created_at <= state.world.clock
+        ]
+    )
 
 
 def job_record(job: VeeamJob, sessions: list[Session]) -> dict:
@@ -141,13 +179,20 @@ def job_record(job: VeeamJob, sessions: list[Session]) -> dict:
     durations = [s.ended - s.started for s in sessions]
     transferred = sum(device_size(r.device) // 20 for r in last.runs) if last else None
     return {
-        "instanceUid": job.uid, "originalUid": stable_uid(job.uid, "original"),
-        "uniqueUid": stable_uid(job.uid, "unique"), "name": job.name, "description": "",
-        "createdBy": f"{t.short_code}\\svc-veeam", "creationTime": ts(job.created_at),
-        "backupServerUid": t.veeam_server_uid, "locationUid": stable_uid(t.key, "location"),
-        "organizationUid": t.veeam_company_uid, "siteUid": None,
+        "instanceUid": job.uid,
+        "originalUid": stable_uid(job.uid, "original"),
+        "uniqueUid": stable_uid(job.uid, "unique"),
+        "name": job.name,
+        "description": "",
+        "createdBy": f"{t.short_code}\\svc-veeam",
+        "creationTime": ts(job.created_at),
+        "backupServerUid": t.veeam_server_uid,
+        "locationUid": stable_uid(t.key, "location"),
+        "organizationUid": t.veeam_company_uid,
+        "siteUid": None,
         "mappedOrganizationUid": t.veeam_company_uid,
-        "status": last.status if last else "None", "type": "BackupVm",
+        "status": last.status if last else "None",
+        "type": "BackupVm",
         "lastRun": ts(last.started) if last else None,
         "lastEndTime": ts(last.ended) if last else None,
         "lastDuration": durations[-1] if last else None,
@@ -155,10 +200,15 @@ def job_record(job: VeeamJob, sessions: list[Session]) -> dict:
         "processingRate": (transferred // max(1, durations[-1])) if last else None,
         "transferredData": transferred,
         "backupChainSize": sum(device_size(d) for d in job.devices) if last else None,
-        "bottleneck": "Source" if last else "None", "isEnabled": True, "scheduleType": "Daily",
+        "bottleneck": "Source" if last else "None",
+        "isEnabled": True,
+        "scheduleType": "Daily",
         "failureMessage": last.failure if last and last.status != "Success" else None,
-        "targetType": "Local", "destination": "Repo-01", "retentionLimit": RETENTION_DAYS,
-        "retentionLimitType": "Days", "isGfsOptionEnabled": False,
+        "targetType": "Local",
+        "destination": "Repo-01",
+        "retentionLimit": RETENTION_DAYS,
+        "retentionLimitType": "Days",
+        "isGfsOptionEnabled": False,
         "lastSessionTasks": [task_record(job, r) for r in last.runs] if last else [],
     }
 
@@ -167,11 +217,14 @@ def task_record(job: VeeamJob, run: BackupRun) -> dict:
     d, ok = run.device, run.status != "Failed"
     return {
         "instanceUid": stable_uid(job.uid, d.key, run.started_at, "task"),
-        "objectUid": object_uid(d), "objectName": d.veeam_name, "totalObjects": 1,
+        "objectUid": object_uid(d),
+        "objectName": d.veeam_name,
+        "totalObjects": 1,
         "processedObjects": 1 if ok else 0,
         "readDataSize": device_size(d) // 8 if ok else 0,
         "transferredDataSize": device_size(d) // 20 if ok else 0,
-        "startTime": ts(run.started_at), "endTime": ts(run.ended_at),
+        "startTime": ts(run.started_at),
+        "endTime": ts(run.ended_at),
         "duration": run.ended_at - run.started_at,
         "failureMessages": [run.failure] if run.failure and run.status != "Success" else [],
         "status": "Failed" if run.status == "Missed" else run.status,
@@ -206,18 +259,27 @@ def render_vms(state: SimState) -> Rendered:
         kept = [r for r in runs.get(d.key, []) if r.status in ("Success", "Warning")]
         recent = [r for r in kept if r.ended_at > at - RETENTION_DAYS * DAY]
         size = device_size(d)
-        records.append({
-            "instanceUid": d.veeam_object_uid, "backupServerUid": d.tenant.veeam_server_uid,
-            "organizationUid": d.tenant.veeam_company_uid, "name": d.veeam_name,
-            "hierarchyRef": f"vm-{stable_int(1000, 9999, d.key, 'ref')}",
-            "parentHostRef": f"host-{d.tenant.index + 10}", "objectUid": object_uid(d),
-            "ipAddresses": [d.ip], "provisionedSourceSize": size * 2, "usedSourceSize": size,
-            "totalRestorePointSize": size // 2 + len(recent) * size // 20,
-            "latestRestorePointSize": size // 20 if kept else 0, "restorePoints": len(recent),
-            "latestRestorePointDate": ts(kept[-1].ended_at) if kept else None,
-            "jobUid": job_of[d.key].uid if d.key in job_of else None,
-            "malwareState": "Clean", "immutable": False,
-        })
+        records.append(
+            {
+                "instanceUid": d.veeam_object_uid,
+                "backupServerUid": d.tenant.veeam_server_uid,
+                "organizationUid": d.tenant.veeam_company_uid,
+                "name": d.veeam_name,
+                "hierarchyRef": f"vm-{stable_int(1000, 9999, d.key, 'ref')}",
+                "parentHostRef": f"host-{d.tenant.index + 10}",
+                "objectUid": object_uid(d),
+                "ipAddresses": [d.ip],
+                "provisionedSourceSize": size * 2,
+                "usedSourceSize": size,
+                "totalRestorePointSize": size // 2 + len(recent) * size // 20,
+                "latestRestorePointSize": size // 20 if kept else 0,
+                "restorePoints": len(recent),
+                "latestRestorePointDate": ts(kept[-1].ended_at) if kept else None,
+                "jobUid": job_of[d.key].uid if d.key in job_of else None,
+                "malwareState": "Clean",
+                "immutable": False,
+            }
+        )
     return Rendered.of(records)
 
 
@@ -243,21 +305,39 @@ def render_repositories(state: SimState, expand: bool) -> Rendered:
     vms = render_vms(state).records
     records = []
     for t in veeam_tenants(world):
-        record = {"instanceUid": stable_uid(t.key, "repository"), "name": "Repo-01",
-                  "backupServerUid": t.veeam_server_uid}
+        record = {
+            "instanceUid": stable_uid(t.key, "repository"),
+            "name": "Repo-01",
+            "backupServerUid": t.veeam_server_uid,
+        }
         if expand:
-            backup = sum(v["totalRestorePointSize"] for v in vms
-                         if v["backupServerUid"] == t.veeam_server_uid)
+            backup = sum(
+                v["totalRestorePointSize"]
+                for v in vms
+                if v["backupServerUid"] == t.veeam_server_uid
+            )
             capacity = stable_int(8, 40, t.key, "capacity") * 1024**4
             used = backup + capacity // 50
             record["_embedded"] = {
-                "parentRepositoryUid": None, "perVMBackupFiles": True, "capacity": capacity,
-                "freeSpace": capacity - used, "usedSpace": used, "backupSize": backup,
-                "isCapacityAvailable": True, "isFreeSpaceAvailable": True,
-                "isUsedSpaceAvailable": True, "isImmutabilityEnabled": False,
-                "immutabilityInterval": None, "type": "Windows", "cloudRepositoryUid": None,
-                "path": "D:\\Backups", "hostName": server_name(t), "hostUid": t.veeam_server_uid,
-                "isOutOfDate": False, "status": "Healthy", "isCloud": False,
+                "parentRepositoryUid": None,
+                "perVMBackupFiles": True,
+                "capacity": capacity,
+                "freeSpace": capacity - used,
+                "usedSpace": used,
+                "backupSize": backup,
+                "isCapacityAvailable": True,
+                "isFreeSpaceAvailable": True,
+                "isUsedSpaceAvailable": True,
+                "isImmutabilityEnabled": False,
+                "immutabilityInterval": None,
+                "type": "Windows",
+                "cloudRepositoryUid": None,
+                "path": "D:\\Backups",
+                "hostName": server_name(t),
+                "hostUid": t.veeam_server_uid,
+                "isOutOfDate": False,
+                "status": "Healthy",
+                "isCloud": False,
             }
         records.append(record)
     return Rendered.of(records)
@@ -271,24 +351,35 @@ def render_alarms(state: SimState) -> Rendered:
         history = sessions[job.uid]
         if not history or history[-1].status != "Failed":
             continue
-        streak = len(history) - max((i + 1 for i, s in enumerate(history)
-                                     if s.status != "Failed"), default=0)
+        streak = len(history) - max(
+            (i + 1 for i, s in enumerate(history) if s.status != "Failed"), default=0
+        )
         first, last, t = history[-streak], history[-1], job.tenant
-        records.append({
-            "instanceUid": stable_uid(job.uid, first.started, "alarm"),
-            "alarmTemplateUid": stable_uid("template", "job-state"),
-            "repeatCount": streak, "area": "vspc",
-            "object": {"instanceUid": stable_uid(job.uid, "alarm-object"),
-                       "type": "BackupServerJob", "organizationUid": t.veeam_company_uid,
-                       "locationUid": stable_uid(t.key, "location"),
-                       "managementAgentUid": stable_uid(t.key, "agent"),
-                       "computerName": server_name(t), "objectUid": job.uid,
-                       "objectName": job.name},
-            "lastActivation": {"instanceUid": stable_uid(job.uid, last.started, "activation"),
-                               "time": ts(last.ended), "status": "Error",
-                               "message": f"Job {job.name} finished with error: {last.failure}",
-                               "remark": ""},
-        })
+        records.append(
+            {
+                "instanceUid": stable_uid(job.uid, first.started, "alarm"),
+                "alarmTemplateUid": stable_uid("template", "job-state"),
+                "repeatCount": streak,
+                "area": "vspc",
+                "object": {
+                    "instanceUid": stable_uid(job.uid, "alarm-object"),
+                    "type": "BackupServerJob",
+                    "organizationUid": t.veeam_company_uid,
+                    "locationUid": stable_uid(t.key, "location"),
+                    "managementAgentUid": stable_uid(t.key, "agent"),
+                    "computerName": server_name(t),
+                    "objectUid": job.uid,
+                    "objectName": job.name,
+                },
+                "lastActivation": {
+                    "instanceUid": stable_uid(job.uid, last.started, "activation"),
+                    "time": ts(last.ended),
+                    "status": "Error",
+                    "message": f"Job {job.name} finished with error: {last.failure}",
+                    "remark": "",
+                },
+            }
+        )
     return Rendered.of(records)
 
 
@@ -306,8 +397,17 @@ def start_job(world: World, job: VeeamJob) -> None:
             continue
         last = latest.get(d.key, [None])[-1]
         failed = last is not None and last.status == "Failed"
-        world.runs.append(BackupRun(d, "veeam", at, at, "Failed" if failed else "Success",
-                                    job_uid=job.uid, failure=last.failure if failed else None))
+        world.runs.append(
+            BackupRun(
+                d,
+                "veeam",
+                at,
+                at,
+                "Failed" if failed else "Success",
+                job_uid=job.uid,
+                failure=last.failure if failed else None,
+            )
+        )
         statuses.append("Failed" if failed else "Success")
     job.runs.append((at, at, max(statuses or ["Success"], key=WORST.__getitem__)))
     world.touch()

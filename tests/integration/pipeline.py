@@ -43,7 +43,8 @@ def run_full_job(env: Environment) -> tuple[dg.Definitions, dg.ExecuteInProcessR
     defs = build_definitions(env)
     with dg.instance_for_test() as instance:
         result = defs.resolve_job_def(FULL_PIPELINE).execute_in_process(
-            instance=instance, raise_on_error=False)
+            instance=instance, raise_on_error=False
+        )
     return defs, result, time.perf_counter() - started
 
 
@@ -55,11 +56,30 @@ def dbt_build(lake: Path, warehouse: Path, selector: str) -> subprocess.Complete
     """`dbt build --select <selector>` over a lake folder into a warehouse file, its artifacts
     beside the warehouse so the project's own target folder stays untouched."""
     project = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "MSP_LAKE_URL": str(lake), "MSP_WAREHOUSE_PATH": str(warehouse),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_VERSION_CHECK": "false"}
+    env = {
+        **os.environ,
+        "MSP_LAKE_URL": str(lake),
+        "MSP_WAREHOUSE_PATH": str(warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_VERSION_CHECK": "false",
+    }
     scratch = warehouse.parent
     return subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "build", "--profiles-dir", ".",
-         "--select", selector, "--target-path", str(scratch / "dbt_target"),
-         "--log-path", str(scratch / "dbt_logs")],
-        cwd=project / "dbt_project", env=env, capture_output=True, text=True, timeout=300)
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "build",
+            "--profiles-dir",
+            ".",
+            "--select",
+            selector,
+            "--target-path",
+            str(scratch / "dbt_target"),
+            "--log-path",
+            str(scratch / "dbt_logs"),
+        ],
+        cwd=project / "dbt_project",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

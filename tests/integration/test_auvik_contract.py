@@ -12,8 +12,13 @@ from simulator.vendors.auvik import API_KEY, MSP_PREFIX, NAME, PREFIX, USERNAME
 from simulator.vendors.auvik_render import INTERFACES, OFFLINE
 from simulator.world import Device, World
 
-DEVICE_TYPES = {"workstation": "workstation", "server": "server", "firewall": "firewall",
-                "switch": "switch", "access_point": "accessPoint"}
+DEVICE_TYPES = {
+    "workstation": "workstation",
+    "server": "server",
+    "firewall": "firewall",
+    "switch": "switch",
+    "access_point": "accessPoint",
+}
 
 
 @pytest.fixture(scope="module")
@@ -42,16 +47,25 @@ def ids(records: list[dict]) -> list[str]:
 
 def devices_in_auvik(world: World) -> list[Device]:
     clock = world.clock
-    return [d for d in world.devices if d.auvik_device_id and d.created_at <= clock
-            and not (d.auvik_deleted_at is not None and d.auvik_deleted_at <= clock)]
+    return [
+        d
+        for d in world.devices
+        if d.auvik_device_id
+        and d.created_at <= clock
+        and not (d.auvik_deleted_at is not None and d.auvik_deleted_at <= clock)
+    ]
 
 
 def is_offline(world: World, device: Device) -> bool:
     clock = world.clock
     stale = device.last_seen_at is not None and device.last_seen_at < clock
-    return stale or any(a.device is device and a.name == OFFLINE and a.detected_at <= clock
-                        and (a.resolved_at is None or a.resolved_at > clock)
-                        for a in world.alerts)
+    return stale or any(
+        a.device is device
+        and a.name == OFFLINE
+        and a.detected_at <= clock
+        and (a.resolved_at is None or a.resolved_at > clock)
+        for a in world.alerts
+    )
 
 
 def visible_alerts(world: World) -> list:
@@ -68,8 +82,11 @@ def test_paging_returns_every_record_once(auvik, size):
     first = client.get("/alert/history/info", params={"page[first]": size}).json()
 
     assert sorted(devices) == sorted(d.auvik_device_id for d in devices_in_auvik(world))
-    assert len(interfaces) == len(set(interfaces)) == sum(
-        len(INTERFACES[d.kind]) for d in devices_in_auvik(world))
+    assert (
+        len(interfaces)
+        == len(set(interfaces))
+        == sum(len(INTERFACES[d.kind]) for d in devices_in_auvik(world))
+    )
     assert sorted(alerts) == sorted(a.id for a in visible_alerts(world))
     assert first["meta"]["totalPages"] == math.ceil(len(alerts) / size)
 
@@ -91,13 +108,16 @@ def test_backward_paging_and_links(auvik):
 def test_device_and_interface_fields_follow_the_world(auvik):
     client, state = auvik
     world = state.world
-    devices = {r["id"]: r["attributes"] for r in fetch_all(
-        client, "/inventory/device/info", **{"page[first]": 1000})}
+    devices = {
+        r["id"]: r["attributes"]
+        for r in fetch_all(client, "/inventory/device/info", **{"page[first]": 1000})
+    }
     interfaces = fetch_all(client, "/inventory/interface/info", **{"page[first]": 1000})
     first_mac = {}
     for r in interfaces:
-        first_mac.setdefault(r["relationships"]["parentDevice"]["data"]["id"],
-                             r["attributes"]["macAddress"])
+        first_mac.setdefault(
+            r["relationships"]["parentDevice"]["data"]["id"], r["attributes"]["macAddress"]
+        )
         assert isinstance(r["attributes"]["negotiatedSpeed"], str)
     for d in devices_in_auvik(world):
         got = devices[d.auvik_device_id]
@@ -110,13 +130,11 @@ def test_device_and_interface_fields_follow_the_world(auvik):
 
 
 def device_ids(client: httpx.Client, **params) -> set[str]:
-    return set(ids(fetch_all(client, "/inventory/device/info", **{"page[first]": 1000},
-                             **params)))
+    return set(ids(fetch_all(client, "/inventory/device/info", **{"page[first]": 1000}, **params)))
 
 
 def alert_ids(client: httpx.Client, **params) -> set[str]:
-    return set(ids(fetch_all(client, "/alert/history/info", **{"page[first]": 1000},
-                             **params)))
+    return set(ids(fetch_all(client, "/alert/history/info", **{"page[first]": 1000}, **params)))
 
 
 def test_filters_mean_what_auvik_means(auvik):
@@ -125,32 +143,41 @@ def test_filters_mean_what_auvik_means(auvik):
     devices, alerts = devices_in_auvik(world), visible_alerts(world)
     tenant = world.tenants[2]
     window = (world.clock - 5 * 86_400, world.clock - 2 * 86_400)
-    resolved = {a.id for a in alerts if a.resolved_at is not None
-                and a.resolved_at <= world.clock}
+    resolved = {a.id for a in alerts if a.resolved_at is not None and a.resolved_at <= world.clock}
 
     assert device_ids(client, **{"filter[deviceType]": "server"}) == {
-        d.auvik_device_id for d in devices if d.kind == "server"}
+        d.auvik_device_id for d in devices if d.kind == "server"
+    }
     assert device_ids(client, **{"filter[onlineStatus]": "offline"}) == {
-        d.auvik_device_id for d in devices if is_offline(world, d)}
+        d.auvik_device_id for d in devices if is_offline(world, d)
+    }
     assert device_ids(client, tenants=tenant.auvik_tenant_id) == {
-        d.auvik_device_id for d in devices if d.tenant is tenant}
+        d.auvik_device_id for d in devices if d.tenant is tenant
+    }
     assert alert_ids(client, **{"filter[status]": "resolved"}) == resolved and resolved
-    assert alert_ids(client, **{"filter[status]": "created"}) == {
-        a.id for a in alerts} - resolved
+    assert alert_ids(client, **{"filter[status]": "created"}) == {a.id for a in alerts} - resolved
     assert alert_ids(client, **{"filter[severity]": "critical"}) == {
-        a.id for a in alerts if a.severity == "critical"}
-    assert alert_ids(client, **{"filter[detectedTimeAfter]": iso(window[0], "milli"),
-                                "filter[detectedTimeBefore]": iso(window[1], "milli")}) == {
-        a.id for a in alerts if window[0] < a.detected_at < window[1]}
+        a.id for a in alerts if a.severity == "critical"
+    }
+    assert alert_ids(
+        client,
+        **{
+            "filter[detectedTimeAfter]": iso(window[0], "milli"),
+            "filter[detectedTimeBefore]": iso(window[1], "milli"),
+        },
+    ) == {a.id for a in alerts if window[0] < a.detected_at < window[1]}
 
 
-@pytest.mark.parametrize(("params", "name"), [
-    ({"filter[deviceType]": "toaster"}, "filter[deviceType]"),
-    ({"filter[modifiedAfter]": "last week"}, "filter[modifiedAfter]"),
-    ({"filter[colour]": "blue"}, "filter[colour]"),
-    ({"tenants": "12345"}, "tenants"),
-    ({"page[after]": "%%%"}, "page[after]"),
-])
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"filter[deviceType]": "toaster"}, "filter[deviceType]"),
+        ({"filter[modifiedAfter]": "last week"}, "filter[modifiedAfter]"),
+        ({"filter[colour]": "blue"}, "filter[colour]"),
+        ({"tenants": "12345"}, "tenants"),
+        ({"page[after]": "%%%"}, "page[after]"),
+    ],
+)
 def test_bad_values_are_refused_naming_the_parameter(auvik, params, name):
     client, _ = auvik
     answer = client.get("/inventory/device/info", params=params)
@@ -184,7 +211,8 @@ def test_tenants_and_tenant_detail(auvik):
     assert sorted(ids(clients)) == sorted(t.auvik_tenant_id for t in world.tenants)
     assert {c["relationships"]["parent"]["data"]["id"] for c in clients} == {msp[0]["id"]}
     assert {d["attributes"]["displayName"] for d in detail["data"]} >= {
-        t.name_in("auvik") for t in world.tenants}
+        t.name_in("auvik") for t in world.tenants
+    }
     assert missing.status_code == 400
     assert missing.json()["errors"][0]["detail"].startswith("tenantDomainPrefix")
 
@@ -210,8 +238,11 @@ def test_dismiss_is_visible_in_the_next_read(auvik):
 
     answer = client.post(f"/alert/dismiss/{alert.id}")
     dismissed = alert_ids(client, **{"filter[dismissed]": "true"})
-    record = next(r for r in fetch_all(client, "/alert/history/info", **{"page[first]": 1000})
-                  if r["id"] == alert.id)
+    record = next(
+        r
+        for r in fetch_all(client, "/alert/history/info", **{"page[first]": 1000})
+        if r["id"] == alert.id
+    )
 
     assert (answer.status_code, answer.content) == (200, b"")
     assert dismissed == {alert.id}
@@ -223,13 +254,19 @@ def test_device_availability_is_an_array_of_hourly_points(auvik):
     client, state = auvik
     world = state.world
     day_end = world.clock - world.clock % 86_400
-    params = {"filter[fromTime]": iso(day_end - 86_400, "milli"), "filter[interval]": "hour",
-              "page[first]": 1000}
+    params = {
+        "filter[fromTime]": iso(day_end - 86_400, "milli"),
+        "filter[interval]": "hour",
+        "page[first]": 1000,
+    }
     uptime = fetch_all(client, "/stat/deviceAvailability/uptime", **params)
     outage = fetch_all(client, "/stat/deviceAvailability/outage", **params)
     missing = client.get("/stat/deviceAvailability/uptime", params={"filter[interval]": "hour"})
-    stale = [d for d in devices_in_auvik(world) if d.last_seen_at is not None
-             and d.last_seen_at < day_end - 86_400]
+    stale = [
+        d
+        for d in devices_in_auvik(world)
+        if d.last_seen_at is not None and d.last_seen_at < day_end - 86_400
+    ]
 
     assert sorted(ids(uptime)) == sorted(d.auvik_device_id for d in devices_in_auvik(world))
     rows = uptime[0]["attributes"]["stats"][0]["data"]
@@ -248,8 +285,12 @@ def changed_devices(world: World, since: int) -> set[str]:
     clock, found = world.clock, set()
     for d in devices_in_auvik(world):
         times = [d.created_at, d.last_seen_at, d.touched_at.get("auvik")]
-        times += [t for a in world.alerts if a.device is d and a.name == OFFLINE
-                  for t in (a.detected_at, a.resolved_at)]
+        times += [
+            t
+            for a in world.alerts
+            if a.device is d and a.name == OFFLINE
+            for t in (a.detected_at, a.resolved_at)
+        ]
         if any(t is not None and since < t <= clock for t in times):
             found.add(d.auvik_device_id)
     return found

@@ -45,9 +45,13 @@ def av_env():
 
 def configured(base_url: str, state):
     patch = pytest.MonkeyPatch()
-    for key, value in {"BASE_URL": base_url + av.PREFIX, "USERNAME": av.USERNAME,
-                       "API_KEY": av.API_KEY, "LAG_SECONDS": str(LAG),
-                       "ALERT_LOOKBACK_HOURS": str(LOOKBACK_HOURS)}.items():
+    for key, value in {
+        "BASE_URL": base_url + av.PREFIX,
+        "USERNAME": av.USERNAME,
+        "API_KEY": av.API_KEY,
+        "LAG_SECONDS": str(LAG),
+        "ALERT_LOOKBACK_HOURS": str(LOOKBACK_HOURS),
+    }.items():
         patch.setenv(f"SOURCES__AUVIK__{key}", value)
     patch.delenv("DESTINATION__FILESYSTEM__BUCKET_URL", raising=False)
     try:
@@ -57,8 +61,9 @@ def configured(base_url: str, state):
 
 
 def local_pipeline(tmp: Path) -> dlt.Pipeline:
-    return lake_pipeline("auvik", bucket_url=(tmp / "lake").as_uri(),
-                         pipelines_dir=str(tmp / "dlt"))
+    return lake_pipeline(
+        "auvik", bucket_url=(tmp / "lake").as_uri(), pipelines_dir=str(tmp / "dlt")
+    )
 
 
 def lake_sql(tmp: Path, table: str, query: str) -> list[tuple]:
@@ -69,23 +74,28 @@ def lake_sql(tmp: Path, table: str, query: str) -> list[tuple]:
 def world_devices(state) -> dict[str, object]:
     """Auvik device id -> the world's device, for every device Auvik lists now."""
     clock = state.world.clock
-    return {d.auvik_device_id: d for d in state.world.devices
-            if render.visible_in_auvik(d, clock)}
+    return {d.auvik_device_id: d for d in state.world.devices if render.visible_in_auvik(d, clock)}
 
 
 def world_alerts(state) -> dict[str, str]:
     """Alert id -> its status as Auvik shows it now."""
     clock = state.world.clock
-    return {a.id: "resolved" if a.resolved_at is not None and a.resolved_at <= clock
-            else "created" for a in state.world.alerts if a.detected_at <= clock}
+    return {
+        a.id: "resolved" if a.resolved_at is not None and a.resolved_at <= clock else "created"
+        for a in state.world.alerts
+        if a.detected_at <= clock
+    }
 
 
 def world_counts(state) -> dict[str, int]:
     devices = world_devices(state)
-    return {"tenants": len(state.world.tenants) + 1,  # the MSP's own multiClient tenant too
-            "devices": len(devices), "live_device_ids": len(devices),
-            "interfaces": sum(len(render.INTERFACES[d.kind]) for d in devices.values()),
-            "alerts": len(world_alerts(state))}
+    return {
+        "tenants": len(state.world.tenants) + 1,  # the MSP's own multiClient tenant too
+        "devices": len(devices),
+        "live_device_ids": len(devices),
+        "interfaces": sum(len(render.INTERFACES[d.kind]) for d in devices.values()),
+        "alerts": len(world_alerts(state)),
+    }
 
 
 def api_stamps(state, interfaces: bool = False) -> dict[str, str]:
@@ -113,14 +123,21 @@ def test_first_run_lands_every_record_once(av_env, tmp_path):
     assert rows == expected
     for table, count in expected.items():
         assert lake_sql(tmp_path, table, "select count(*), count(distinct id) from LAKE") == [
-            (count, count)], table
+            (count, count)
+        ], table
     assert {i for (i,) in lake_sql(tmp_path, "devices", "select id from LAKE")} == set(
-        world_devices(state))
+        world_devices(state)
+    )
     assert dict(lake_sql(tmp_path, "alerts", "select id, attributes.status from LAKE")) == (
-        world_alerts(state))
-    kinds = lake_sql(tmp_path, "devices", "select typeof(attributes.ipAddresses), "
-                     "typeof(last_modified_at), count(distinct _dlt_load_id) from LAKE "
-                     "group by all")
+        world_alerts(state)
+    )
+    kinds = lake_sql(
+        tmp_path,
+        "devices",
+        "select typeof(attributes.ipAddresses), "
+        "typeof(last_modified_at), count(distinct _dlt_load_id) from LAKE "
+        "group by all",
+    )
     assert kinds == [("VARCHAR[]", "TIMESTAMP WITH TIME ZONE", 1)]
 
 
@@ -139,7 +156,9 @@ def test_second_run_fetches_only_what_changed(av_env, tmp_path):
     start = milli(device_cursor - timedelta(seconds=LAG))
     calls = requests_since(state, since, DEVICES_PATH)
     assert [parse_qs(c["query"]) for c in calls] == [
-        {"page[first]": ["1000"], "filter[modifiedAfter]": [start]}, {"page[first]": ["1000"]}]
+        {"page[first]": ["1000"], "filter[modifiedAfter]": [start]},
+        {"page[first]": ["1000"]},
+    ]
     changed = {i for i, stamp in api_stamps(state).items() if stamp > start}
     assert calls[0]["records"] == len(changed)
     assert 0 < len(changed) < total_devices / 4
@@ -147,11 +166,17 @@ def test_second_run_fetches_only_what_changed(av_env, tmp_path):
     window = milli(alert_cursor - timedelta(hours=LOOKBACK_HOURS))
     [alert_call] = requests_since(state, since, ALERTS_PATH)
     assert parse_qs(alert_call["query"])["filter[detectedTimeAfter]"] == [window]
-    in_window = {a.id for a in state.world.alerts
-                 if window < render.ts(a.detected_at) and a.detected_at <= state.world.clock}
+    in_window = {
+        a.id
+        for a in state.world.alerts
+        if window < render.ts(a.detected_at) and a.detected_at <= state.world.clock
+    }
     assert alert_call["records"] == len(in_window) < len(world_alerts(state)) / 2
-    second_load = lake_sql(tmp_path, "devices", "select id from LAKE where _dlt_load_id = "
-                           "(select max(_dlt_load_id) from LAKE)")
+    second_load = lake_sql(
+        tmp_path,
+        "devices",
+        "select id from LAKE where _dlt_load_id = (select max(_dlt_load_id) from LAKE)",
+    )
     assert sorted(i for (i,) in second_load) == sorted(changed)
 
 
@@ -160,11 +185,16 @@ def test_faults_and_throttling_403s_lose_nothing_and_double_nothing(av_env, tmp_
     pipeline = local_pipeline(tmp_path)
     # The storm refuses five answers in seven and bursts add more: 100 tries make giving up
     # vanishingly unlikely, as a real run with minute-long waits would be.
-    source_args = {"page_size": 10, "backoff_seconds": 0.01, "max_wait_seconds": 0.05,
-                   "max_attempts": 100}
+    source_args = {
+        "page_size": 10,
+        "backoff_seconds": 0.01,
+        "max_wait_seconds": 0.05,
+        "max_attempts": 100,
+    }
     since = state.log[-1]["seq"]
-    state.set_faults(av.NAME, {"error_rate": 0.2, "rate_limit_every": 7,
-                               "truncate_rate": 0.1, "drift": True})
+    state.set_faults(
+        av.NAME, {"error_rate": 0.2, "rate_limit_every": 7, "truncate_rate": 0.1, "drift": True}
+    )
     try:
         with caplog.at_level(logging.WARNING, logger="dlt_sources.lib.http"):
             run_to_lake(pipeline, auvik_source(**source_args))
@@ -175,14 +205,17 @@ def test_faults_and_throttling_403s_lose_nothing_and_double_nothing(av_env, tmp_
     assert statuses.count(500) >= 3 and statuses.count(403) >= 5
     assert sum("HTTP 403 (throttled)" in m for m in caplog.messages) == statuses.count(403)
     assert sum("unparseable body" in m for m in caplog.messages) >= 1
-    expected = {"devices": set(world_devices(state)), "live_device_ids": set(world_devices(state)),
-                "interfaces": set(api_stamps(state, interfaces=True)),
-                "alerts": set(world_alerts(state)),
-                "tenants": {t.auvik_tenant_id for t in state.world.tenants} | {av.msp_id(
-                    state.world)}}
+    expected = {
+        "devices": set(world_devices(state)),
+        "live_device_ids": set(world_devices(state)),
+        "interfaces": set(api_stamps(state, interfaces=True)),
+        "alerts": set(world_alerts(state)),
+        "tenants": {t.auvik_tenant_id for t in state.world.tenants} | {av.msp_id(state.world)},
+    }
     for table, ids in expected.items():
         assert lake_sql(tmp_path, table, "select count(*) = count(distinct id) from LAKE") == [
-            (True,)], table
+            (True,)
+        ], table
         assert {i for (i,) in lake_sql(tmp_path, table, "select id from LAKE")} == ids, table
 
 
@@ -198,8 +231,7 @@ def test_a_real_403_fails_at_once_with_a_clear_message(av_env, tmp_path):
     while cause is not None and not isinstance(cause, ApiError):
         cause = cause.__context__
     assert isinstance(cause, ApiError)
-    assert "answered 403" in str(cause) and "no access to tenant 'someone-elses-msp'" in str(
-        cause)
+    assert "answered 403" in str(cause) and "no access to tenant 'someone-elses-msp'" in str(cause)
     assert [r["status"] for r in state.log if r["seq"] > since] == [403]
 
 
@@ -219,12 +251,17 @@ def test_throttle_predicate_reads_the_error_text():
 def test_throttle_storm_waits_as_hinted(av_env):
     base_url, state = av_env
     waits: list[float] = []
-    client = make_client(base_url + av.PREFIX, av.USERNAME, av.API_KEY,
-                         RetryPolicy(max_attempts=8, backoff_seconds=0.1))
+    client = make_client(
+        base_url + av.PREFIX,
+        av.USERNAME,
+        av.API_KEY,
+        RetryPolicy(max_attempts=8, backoff_seconds=0.1),
+    )
     client.sleep = waits.append
     # A storm of five 403 "rate limit" answers; Retry-After: 2 on the first, third and fifth.
-    state.set_faults(av.NAME, {"rate_limit_every": state.vendors[av.NAME].requests + 1,
-                               "rate_limit_storm": 5})
+    state.set_faults(
+        av.NAME, {"rate_limit_every": state.vendors[av.NAME].requests + 1, "rate_limit_storm": 5}
+    )
     try:
         pages = list(client.paginate("/tenants"))
     finally:
@@ -241,8 +278,10 @@ def test_dbt_staging_drops_deleted_devices_and_matches_the_world(av_env, tmp_pat
     run_to_lake(pipeline, auvik_source())
     first_window_start = state.world.clock - LOOKBACK_HOURS * 3600
     # Move the clock just past the next device deletion in Auvik.
-    doomed = min((d for d in world_devices(state).values() if d.auvik_deleted_at),
-                 key=lambda d: d.auvik_deleted_at)
+    doomed = min(
+        (d for d in world_devices(state).values() if d.auvik_deleted_at),
+        key=lambda d: d.auvik_deleted_at,
+    )
     hours = math.ceil((doomed.auvik_deleted_at - state.world.clock) / 3600)
     requests.post(f"{base_url}/_sim/advance?hours={hours}", timeout=10).raise_for_status()
     run_to_lake(pipeline, auvik_source())
@@ -256,21 +295,29 @@ def test_dbt_staging_drops_deleted_devices_and_matches_the_world(av_env, tmp_pat
     devices = world_devices(state)
     assert doomed.auvik_device_id not in devices
     assert (doomed.auvik_device_id,) in lake_sql(tmp_path, "devices", "select id from LAKE")
-    staged = con.sql("select device_id, tenant_id, mac_address from staging.stg_auvik__devices"
-                     ).fetchall()
-    assert sorted(staged) == sorted((i, d.tenant.auvik_tenant_id, d.mac)
-                                    for i, d in devices.items())
+    staged = con.sql(
+        "select device_id, tenant_id, mac_address from staging.stg_auvik__devices"
+    ).fetchall()
+    assert sorted(staged) == sorted(
+        (i, d.tenant.auvik_tenant_id, d.mac) for i, d in devices.items()
+    )
     interfaces = con.sql("select count(*) from staging.stg_auvik__interfaces").fetchall()
     assert interfaces == [(sum(len(render.INTERFACES[d.kind]) for d in devices.values()),)]
-    staged_alerts = dict(con.sql("select alert_id, status from staging.stg_auvik__alerts"
-                                 ).fetchall())
+    staged_alerts = dict(
+        con.sql("select alert_id, status from staging.stg_auvik__alerts").fetchall()
+    )
     assert set(staged_alerts) == set(world_alerts(state))
     # Known limit of the look-back: an alert that changes status later than the window
     # after the newest detection keeps its old status; within the window, statuses are current.
-    recent = {a.id for a in state.world.alerts if a.detected_at > first_window_start
-              and a.detected_at <= state.world.clock}
+    recent = {
+        a.id
+        for a in state.world.alerts
+        if a.detected_at > first_window_start and a.detected_at <= state.world.clock
+    }
     assert recent and {i: staged_alerts[i] for i in recent} == {
-        i: s for i, s in world_alerts(state).items() if i in recent}
-    tenants = con.sql("select count(*), count(*) filter (tenant_type = 'client') "
-                      "from staging.stg_auvik__tenants").fetchall()
+        i: s for i, s in world_alerts(state).items() if i in recent
+    }
+    tenants = con.sql(
+        "select count(*), count(*) filter (tenant_type = 'client') from staging.stg_auvik__tenants"
+    ).fetchall()
     assert tenants == [(len(state.world.tenants) + 1, len(state.world.tenants))]

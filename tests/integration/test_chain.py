@@ -20,8 +20,14 @@ from simulator.world import DAY, HOUR, WorldSpec
 from tests.integration.pipeline import failed_steps, pipeline_environment, run_full_job
 
 SPEC = WorldSpec()
-FAULTS = {"error_rate": 0.1, "error_burst": 2, "rate_limit_every": 11, "rate_limit_storm": 2,
-          "truncate_rate": 0.05, "drift": True}
+FAULTS = {
+    "error_rate": 0.1,
+    "error_burst": 2,
+    "rate_limit_every": 11,
+    "rate_limit_storm": 2,
+    "truncate_rate": 0.05,
+    "drift": True,
+}
 
 
 class Reader(threading.Thread):
@@ -36,8 +42,10 @@ class Reader(threading.Thread):
         while not self.stopping.is_set():
             try:
                 with duckdb.connect(str(self.path), read_only=True) as con:
-                    con.execute("select count(*), sum(health_score)::double "
-                                "from marts.kpi_tenant_health_daily").fetchall()
+                    con.execute(
+                        "select count(*), sum(health_score)::double "
+                        "from marts.kpi_tenant_health_daily"
+                    ).fetchall()
                 self.queries += 1
             except Exception as exc:  # every failure is the finding, whatever its type
                 self.errors.append(repr(exc))
@@ -60,8 +68,14 @@ def upstream_delete_and_merge(state) -> tuple[int, int]:
     """A technician deletes one ticket and merges another into its neighbour."""
     world = state.world
     with state.lock:
-        live = [t for t in world.tickets if t.board == "Help Desk" and t.merged_into is None
-                and t.entered_at <= world.clock and t.deleted_at is None]
+        live = [
+            t
+            for t in world.tickets
+            if t.board == "Help Desk"
+            and t.merged_into is None
+            and t.entered_at <= world.clock
+            and t.deleted_at is None
+        ]
         deleted, merged, parent = live[-1], live[-2], live[-3]
         deleted.deleted_at = world.clock
         merged.merged_into, merged.merged_at = parent.id, world.clock
@@ -134,23 +148,32 @@ def test_reader_never_failed_while_the_pipeline_wrote(chain):
 
 def test_incremental_run_fetches_only_what_changed(chain):
     log = chain.logs["incremental"]
-    tickets = [r for r in log if r["path"].endswith("/service/tickets")
-               and "fields=id" not in r["query"]]
-    live = sum(1 for t in chain.state.world.tickets
-               if t.entered_at <= chain.state.world.clock and t.deleted_at is None)
+    tickets = [
+        r for r in log if r["path"].endswith("/service/tickets") and "fields=id" not in r["query"]
+    ]
+    live = sum(
+        1
+        for t in chain.state.world.tickets
+        if t.entered_at <= chain.state.world.clock and t.deleted_at is None
+    )
     fetched = sum(r["records"] for r in tickets)
     print(f"\nincremental run: {fetched} of {live} tickets fetched")
     assert tickets and all("conditions=" in r["query"] for r in tickets)
     assert 0 < fetched < live * 0.2
     threats = [r for r in log if r["path"].endswith("/threats")]
     assert threats and all("updatedAt__gt" in r["query"] for r in threats)
-    devices = [r for r in log if r["path"].endswith("/inventory/device/info")
-               and "modifiedAfter" in r["query"]]  # the rest is the live-id snapshot
+    devices = [
+        r
+        for r in log
+        if r["path"].endswith("/inventory/device/info") and "modifiedAfter" in r["query"]
+    ]  # the rest is the live-id snapshot
     assert devices
 
 
 def test_ticket_kpis_equal_the_truth_every_day(chain):
-    rows = marts(chain).sql("""
+    rows = (
+        marts(chain)
+        .sql("""
         with truth as (
             select t.cw_company_id as company_id, k.*
             from truth_kpi as k inner join truth_tenants as t using (tenant_key)
@@ -165,7 +188,9 @@ def test_ticket_kpis_equal_the_truth_every_day(chain):
             sum(m.tickets_opened)::int
         from truth as t
         full outer join wh.marts.kpi_sla_daily as m using (company_id, kpi_date)
-    """).fetchone()
+    """)
+        .fetchone()
+    )
     print(f"\nticket KPIs: {rows[0]} tenant-days, {rows[4]} tickets opened in the mart")
     assert rows[1:4] == (0, 0, 0)
     assert rows[4] > 3000
@@ -173,7 +198,10 @@ def test_ticket_kpis_equal_the_truth_every_day(chain):
 
 def test_backup_success_equals_the_truth_on_days_the_pipeline_watched(chain):
     watched = chain.sync_days[:2]  # every run ending on these days was seen by a later sync
-    rows = marts(chain).execute("""
+    rows = (
+        marts(chain)
+        .execute(
+            """
         with truth as (
             select t.cw_company_id as company_id, k.*
             from truth_kpi as k inner join truth_tenants as t using (tenant_key)
@@ -188,7 +216,11 @@ def test_backup_success_equals_the_truth_on_days_the_pipeline_watched(chain):
             count(*) filter (where m.backup_success_rate is distinct from t.backup_success_rate),
             sum(t.backup_runs)::int
         from truth as t full outer join mart as m using (company_id, kpi_date)
-    """, [*watched, *watched]).fetchone()
+    """,
+            [*watched, *watched],
+        )
+        .fetchone()
+    )
     print(f"\nbackup KPIs on {watched}: {rows[0]} tenant-days, {rows[4]} runs")
     assert rows[1:4] == (0, 0, 0)
     assert rows[4] > 500
@@ -198,19 +230,27 @@ def test_no_duplicates_and_upstream_deletes_and_merges_show(chain):
     world = chain.state.world
     con = marts(chain)
     ids = [r[0] for r in con.sql("select ticket_id from wh.marts.fct_tickets").fetchall()]
-    live = {t.id for t in world.tickets if t.entered_at <= world.clock and (
-        t.deleted_at is None or t.deleted_at > world.clock)}
+    live = {
+        t.id
+        for t in world.tickets
+        if t.entered_at <= world.clock and (t.deleted_at is None or t.deleted_at > world.clock)
+    }
     assert len(ids) == len(set(ids))
     assert set(ids) == live
     assert chain.deleted_ticket not in set(ids)
-    merged = con.execute("select is_merged, is_service_ticket from wh.marts.fct_tickets "
-                         "where ticket_id = ?", [chain.merged_ticket]).fetchone()
+    merged = con.execute(
+        "select is_merged, is_service_ticket from wh.marts.fct_tickets where ticket_id = ?",
+        [chain.merged_ticket],
+    ).fetchone()
     assert merged == (True, False)
 
 
 def test_identity_resolution_reaches_the_target(chain):
-    resolved = marts(chain).sql(
-        "select vendor, record_id, device_id from wh.marts.dim_device_records").arrow()
+    resolved = (
+        marts(chain)
+        .sql("select vendor, record_id, device_id from wh.marts.dim_device_records")
+        .arrow()
+    )
     result = score(resolved, truth.device_identities(chain.state.world))
     print(f"\n{result}")
     assert result.records > 2500

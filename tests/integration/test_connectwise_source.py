@@ -42,8 +42,11 @@ def cw_env(emulator):
     base_url, state = emulator
     patch = pytest.MonkeyPatch()
     for key, value in {
-        "BASE_URL": base_url + cw.PREFIX, "COMPANY_ID": cw.COMPANY_ID,
-        "PUBLIC_KEY": cw.PUBLIC_KEY, "PRIVATE_KEY": cw.PRIVATE_KEY, "CLIENT_ID": cw.CLIENT_ID,
+        "BASE_URL": base_url + cw.PREFIX,
+        "COMPANY_ID": cw.COMPANY_ID,
+        "PUBLIC_KEY": cw.PUBLIC_KEY,
+        "PRIVATE_KEY": cw.PRIVATE_KEY,
+        "CLIENT_ID": cw.CLIENT_ID,
         "LAG_SECONDS": str(LAG),
     }.items():
         patch.setenv(f"SOURCES__CONNECTWISE__{key}", value)
@@ -53,8 +56,9 @@ def cw_env(emulator):
 
 
 def local_pipeline(tmp: Path, name: str = "lake") -> dlt.Pipeline:
-    return lake_pipeline("connectwise", bucket_url=(tmp / name).as_uri(),
-                         pipelines_dir=str(tmp / "dlt"))
+    return lake_pipeline(
+        "connectwise", bucket_url=(tmp / name).as_uri(), pipelines_dir=str(tmp / "dlt")
+    )
 
 
 def lake_sql(tmp: Path, table: str, query: str, name: str = "lake") -> list[tuple]:
@@ -71,8 +75,9 @@ def live_tickets(state) -> dict[int, str]:
 def world_counts(state) -> dict[str, int]:
     world, at = state.world, state.world.clock
     with state.lock:
-        configurations = sum(1 for d in world.devices
-                             if d.cw_config_id is not None and d.created_at <= at)
+        configurations = sum(
+            1 for d in world.devices if d.cw_config_id is not None and d.created_at <= at
+        )
         return {
             "companies": len(world.tenants) + 1,  # the MSP's own company is listed too
             "contacts": len(world.contacts),
@@ -88,8 +93,11 @@ def world_counts(state) -> dict[str, int]:
 
 
 def ticket_requests(state, since: int) -> list[dict]:
-    return [r for r in state.log if r["seq"] > since and r["path"] == TICKETS_PATH
-            and "fields=id" not in r["query"]]
+    return [
+        r
+        for r in state.log
+        if r["seq"] > since and r["path"] == TICKETS_PATH and "fields=id" not in r["query"]
+    ]
 
 
 def test_first_run_lands_every_record_once(cw_env, tmp_path):
@@ -101,13 +109,24 @@ def test_first_run_lands_every_record_once(cw_env, tmp_path):
     assert rows == expected
     for table, count in expected.items():
         assert lake_sql(tmp_path, table, "select count(*), count(distinct id) from LAKE") == [
-            (count, count)], table
+            (count, count)
+        ], table
     lake_ids = {i for (i,) in lake_sql(tmp_path, "tickets", "select id from LAKE")}
     assert lake_ids == set(live_tickets(state))
-    kinds = lake_sql(tmp_path, "tickets", "select typeof(status), typeof(last_updated_at), "
-                     "typeof(_loaded_at), count(distinct _dlt_load_id) from LAKE group by all")
-    assert kinds == [("STRUCT(id BIGINT, \"name\" VARCHAR, sort BIGINT)",
-                      "TIMESTAMP WITH TIME ZONE", "TIMESTAMP WITH TIME ZONE", 1)]
+    kinds = lake_sql(
+        tmp_path,
+        "tickets",
+        "select typeof(status), typeof(last_updated_at), "
+        "typeof(_loaded_at), count(distinct _dlt_load_id) from LAKE group by all",
+    )
+    assert kinds == [
+        (
+            'STRUCT(id BIGINT, "name" VARCHAR, sort BIGINT)',
+            "TIMESTAMP WITH TIME ZONE",
+            "TIMESTAMP WITH TIME ZONE",
+            1,
+        )
+    ]
 
 
 def test_second_run_fetches_only_what_changed(cw_env, tmp_path):
@@ -124,16 +143,23 @@ def test_second_run_fetches_only_what_changed(cw_env, tmp_path):
     start = (cursor - timedelta(seconds=LAG)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     calls = ticket_requests(state, since)
     assert [parse_qs(c["query"])["conditions"] for c in calls] == [
-        [f"_info/lastUpdated>=[{start}]"]]
+        [f"_info/lastUpdated>=[{start}]"]
+    ]
     changed = {i for i, stamp in live_tickets(state).items() if stamp >= start}
     assert calls[0]["records"] == len(changed)
     assert 0 < len(changed) < total_before / 5
-    second_load = lake_sql(tmp_path, "tickets", "select id from LAKE where _dlt_load_id = "
-                           "(select max(_dlt_load_id) from LAKE)")
+    second_load = lake_sql(
+        tmp_path,
+        "tickets",
+        "select id from LAKE where _dlt_load_id = (select max(_dlt_load_id) from LAKE)",
+    )
     assert sorted(i for (i,) in second_load) == sorted(changed)
     # Every ticket that moved past the first run's cursor came back in the second run.
-    moved = {i for i, stamp in live_tickets(state).items()
-             if stamp > cursor.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    moved = {
+        i
+        for i, stamp in live_tickets(state).items()
+        if stamp > cursor.strftime("%Y-%m-%dT%H:%M:%SZ")
+    }
     assert moved and moved <= changed
 
 
@@ -149,15 +175,23 @@ def test_faults_lose_nothing_and_double_nothing(cw_env, tmp_path, caplog):
     pipeline = local_pipeline(tmp_path)
     # The storm refuses five answers in seven and bursts add more: 100 tries make giving up
     # vanishingly unlikely, as a real run with minute-long waits would be.
-    source_args = {"page_size": 10, "backoff_seconds": 0.01, "max_wait_seconds": 0.05,
-                   "max_attempts": 100}
+    source_args = {
+        "page_size": 10,
+        "backoff_seconds": 0.01,
+        "max_wait_seconds": 0.05,
+        "max_attempts": 100,
+    }
     since = state.log[-1]["seq"]
-    state.set_faults("connectwise", {"error_rate": 0.2, "rate_limit_every": 7,
-                                     "truncate_rate": 0.1, "drift": True})
+    state.set_faults(
+        "connectwise",
+        {"error_rate": 0.2, "rate_limit_every": 7, "truncate_rate": 0.1, "drift": True},
+    )
     try:
         with caplog.at_level(logging.WARNING, logger="dlt_sources.lib.http"):
-            run_to_lake(pipeline, connectwise_source(**source_args).with_resources(
-                "tickets", "live_ticket_ids"))
+            run_to_lake(
+                pipeline,
+                connectwise_source(**source_args).with_resources("tickets", "live_ticket_ids"),
+            )
     finally:
         state.set_faults("connectwise", {})
 
@@ -165,16 +199,24 @@ def test_faults_lose_nothing_and_double_nothing(cw_env, tmp_path, caplog):
     assert statuses.count(500) >= 3 and statuses.count(429) >= 5
     assert sum("unparseable body" in m for m in caplog.messages) >= 1
     assert lake_sql(tmp_path, "tickets", "select count(*) = count(distinct id) from LAKE") == [
-        (True,)]
+        (True,)
+    ]
     lake_ids = {i for (i,) in lake_sql(tmp_path, "tickets", "select id from LAKE")}
     assert set(live_tickets(state)) <= lake_ids  # drift deleted some after we passed them
 
-    run_to_lake(pipeline, connectwise_source(**source_args).with_resources(
-        "tickets", "live_ticket_ids"))
+    run_to_lake(
+        pipeline, connectwise_source(**source_args).with_resources("tickets", "live_ticket_ids")
+    )
 
     latest = dict(lake_sql(tmp_path, "tickets", LATEST_TICKETS))
-    snapshot = {i for (i,) in lake_sql(tmp_path, "live_ticket_ids", "select id from LAKE where "
-                                       "_dlt_load_id = (select max(_dlt_load_id) from LAKE)")}
+    snapshot = {
+        i
+        for (i,) in lake_sql(
+            tmp_path,
+            "live_ticket_ids",
+            "select id from LAKE where _dlt_load_id = (select max(_dlt_load_id) from LAKE)",
+        )
+    }
     kept = {i: stamp for i, stamp in latest.items() if i in snapshot}
     assert kept == live_tickets(state)
 
@@ -182,13 +224,21 @@ def test_faults_lose_nothing_and_double_nothing(cw_env, tmp_path, caplog):
 def test_retry_after_is_honoured_and_missing_hints_back_off(cw_env):
     base_url, state = cw_env
     waits: list[float] = []
-    client = make_client(base_url + cw.PREFIX, cw.COMPANY_ID, cw.PUBLIC_KEY, cw.PRIVATE_KEY,
-                         cw.CLIENT_ID, RetryPolicy(max_attempts=8, backoff_seconds=0.1))
+    client = make_client(
+        base_url + cw.PREFIX,
+        cw.COMPANY_ID,
+        cw.PUBLIC_KEY,
+        cw.PRIVATE_KEY,
+        cw.CLIENT_ID,
+        RetryPolicy(max_attempts=8, backoff_seconds=0.1),
+    )
     client.sleep = waits.append
     # The next request opens a storm of five 429s; the emulator hints Retry-After: 2 on the
     # first, third and fifth.
-    state.set_faults("connectwise", {"rate_limit_every": state.vendors["connectwise"].requests + 1,
-                                     "rate_limit_storm": 5})
+    state.set_faults(
+        "connectwise",
+        {"rate_limit_every": state.vendors["connectwise"].requests + 1, "rate_limit_storm": 5},
+    )
     try:
         pages = list(client.paginate("/service/boards"))
     finally:
@@ -218,10 +268,19 @@ def s3_server():
 
 def test_lands_in_an_s3_compatible_bucket(cw_env, s3_server, monkeypatch, tmp_path):
     _, state = cw_env
-    creds = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-             "ENDPOINT_URL": s3_server, "REGION_NAME": "us-east-1"}
-    s3 = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1",
-                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    creds = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "ENDPOINT_URL": s3_server,
+        "REGION_NAME": "us-east-1",
+    }
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     s3.create_bucket(Bucket="msp-lake")
     monkeypatch.setenv("DESTINATION__FILESYSTEM__BUCKET_URL", "s3://msp-lake/raw")
     for key, value in creds.items():
@@ -237,18 +296,27 @@ def test_lands_in_an_s3_compatible_bucket(cw_env, s3_server, monkeypatch, tmp_pa
     con = duckdb.connect()
     con.register("tickets", pq.read_table(io.BytesIO(body)))
     assert con.sql("select count(*), count(distinct id) from tickets").fetchall() == [
-        (len(live_tickets(state)),) * 2]
+        (len(live_tickets(state)),) * 2
+    ]
 
 
 def test_bad_records_go_to_quarantine_with_a_reason(tmp_path):
-    schema = pa.schema([pa.field("id", pa.int64()),
-                        pa.field("_info", pa.struct([pa.field("lastUpdated", pa.string())]))])
+    schema = pa.schema(
+        [
+            pa.field("id", pa.int64()),
+            pa.field("_info", pa.struct([pa.field("lastUpdated", pa.string())])),
+        ]
+    )
     spec = TableSpec(schema, cursor="_info/lastUpdated")
-    pages = [[{"id": 1, "_info": {"lastUpdated": "2026-09-01T10:00:00Z"}},
-              {"id": None, "_info": {"lastUpdated": "2026-09-01T10:00:00Z"}},
-              {"id": 3, "_info": {"lastUpdated": "yesterday"}},
-              {"id": "four", "_info": {"lastUpdated": "2026-09-01T11:00:00Z"}}],
-             [{"id": 5, "_info": {"lastUpdated": "2026-09-02T09:30:00Z"}, "newField": 7}]]
+    pages = [
+        [
+            {"id": 1, "_info": {"lastUpdated": "2026-09-01T10:00:00Z"}},
+            {"id": None, "_info": {"lastUpdated": "2026-09-01T10:00:00Z"}},
+            {"id": 3, "_info": {"lastUpdated": "yesterday"}},
+            {"id": "four", "_info": {"lastUpdated": "2026-09-01T11:00:00Z"}},
+        ],
+        [{"id": 5, "_info": {"lastUpdated": "2026-09-02T09:30:00Z"}, "newField": 7}],
+    ]
 
     cursor = lagged_cursor("last_updated_at", 60)
 
@@ -261,12 +329,17 @@ def test_bad_records_go_to_quarantine_with_a_reason(tmp_path):
 
     assert rows == {"widgets": 2, quarantine_table("widgets"): 3}
     assert lake_sql(tmp_path, "widgets", "select id, _extra from LAKE order by id") == [
-        (1, None), (5, '{"newField":7}')]
-    reasons = lake_sql(tmp_path, quarantine_table("widgets"),
-                       "select record_key, reason from LAKE order by all")
+        (1, None),
+        (5, '{"newField":7}'),
+    ]
+    reasons = lake_sql(
+        tmp_path, quarantine_table("widgets"), "select record_key, reason from LAKE order by all"
+    )
     assert [(k, r.split(":")[0]) for k, r in reasons] == [
-        ("3", "unparseable _info/lastUpdated"), ("four", "does not fit the schema"),
-        (None, "missing id")]
+        ("3", "unparseable _info/lastUpdated"),
+        ("four", "does not fit the schema"),
+        (None, "missing id"),
+    ]
     [source_state] = pipeline.state["sources"].values()
     cursor = source_state["resources"]["widgets"]["incremental"]["last_updated_at"]
     assert cursor["last_value"] == datetime(2026, 9, 2, 9, 30, tzinfo=UTC)

@@ -73,14 +73,19 @@ def settings(row: dict) -> dict[str, str]:
 
 def accounts(state) -> dict[int, object]:
     w = state.world
-    return {d.cove_account_id: d for d in w.devices
-            if d.cove_account_id is not None and d.created_at <= w.clock}
+    return {
+        d.cove_account_id: d
+        for d in w.devices
+        if d.cove_account_id is not None and d.created_at <= w.clock
+    }
 
 
 def cove_runs(state, device) -> list:
     w = state.world
-    return sorted((r for r in w.runs if r.device is device and r.product == "cove"
-                   and r.ended_at <= w.clock), key=lambda r: r.ended_at)
+    return sorted(
+        (r for r in w.runs if r.device is device and r.product == "cove" and r.ended_at <= w.clock),
+        key=lambda r: r.ended_at,
+    )
 
 
 def test_login_puts_the_visa_at_top_level(emulator):
@@ -92,8 +97,10 @@ def test_login_puts_the_visa_at_top_level(emulator):
     assert isinstance(body["visa"], str) and "visa" not in body["result"]
 
 
-@pytest.mark.parametrize("change", [{"password": "wrong"}, {"username": "someone"},
-                                    {"partner": "Bluefin Managed Services"}])
+@pytest.mark.parametrize(
+    "change",
+    [{"password": "wrong"}, {"username": "someone"}, {"partner": "Bluefin Managed Services"}],
+)
 def test_bad_login_is_refused_with_2100(emulator, change):
     response = Cove(emulator[0]).raw("Login", {**LOGIN, **change})
     assert response.status_code == 200
@@ -106,17 +113,19 @@ def test_calls_without_a_good_visa_are_refused(emulator, visa):
     c = Cove(emulator[0])
     response = c.raw("EnumeratePartners", {"parentPartnerId": cove.ROOT_PARTNER_ID}, visa)
     assert response.status_code == 200
-    assert response.json()["error"] == {"code": -32603,
-                                        "message": "Visa is inconsistent/corrupted.",
-                                        "data": 1701}
+    assert response.json()["error"] == {
+        "code": -32603,
+        "message": "Visa is inconsistent/corrupted.",
+        "data": 1701,
+    }
 
 
 def test_partners_are_one_end_customer_per_tenant(client, emulator):
     _, state = emulator
-    found = client.call("EnumeratePartners", {"parentPartnerId": cove.ROOT_PARTNER_ID,
-                                              "fetchRecursively": True})["result"]
-    assert sorted(p["Id"] for p in found) == sorted(t.cove_partner_id
-                                                    for t in state.world.tenants)
+    found = client.call(
+        "EnumeratePartners", {"parentPartnerId": cove.ROOT_PARTNER_ID, "fetchRecursively": True}
+    )["result"]
+    assert sorted(p["Id"] for p in found) == sorted(t.cove_partner_id for t in state.world.tenants)
     assert {p["Level"] for p in found} == {"EndCustomer"}
     assert {p["ParentId"] for p in found} == {cove.ROOT_PARTNER_ID}
 
@@ -131,18 +140,37 @@ def test_paging_returns_every_account_once(client, emulator, size):
 
 def test_a_customer_partner_sees_only_its_accounts(client, emulator):
     _, state = emulator
-    tenant = next(t for t in state.world.tenants
-                  if any(d.tenant is t for d in accounts(state).values()))
+    tenant = next(
+        t for t in state.world.tenants if any(d.tenant is t for d in accounts(state).values())
+    )
     rows = client.statistics(PartnerId=tenant.cove_partner_id, Columns=["I8"])
     assert sorted(r["AccountId"] for r in rows) == sorted(
-        i for i, d in accounts(state).items() if d.tenant is tenant)
+        i for i, d in accounts(state).items() if d.tenant is tenant
+    )
     assert {settings(r)["I8"] for r in rows} == {tenant.name_in("cove")}
 
 
 def test_settings_match_the_device_and_its_last_session(client, emulator):
     _, state = emulator
-    asked = ["I0", "I1", "I18", "I8", "I16", "I32", "I59", "I78", "I14", "I4", "I6", "D09F00",
-             "D9F00", "D09F15", "D09F09", "D09F08", "D09F06"]
+    asked = [
+        "I0",
+        "I1",
+        "I18",
+        "I8",
+        "I16",
+        "I32",
+        "I59",
+        "I78",
+        "I14",
+        "I4",
+        "I6",
+        "D09F00",
+        "D9F00",
+        "D09F15",
+        "D09F09",
+        "D09F08",
+        "D09F06",
+    ]
     rows = client.all_rows(500, Columns=asked)
     by_id = accounts(state)
     for row in rows:
@@ -153,11 +181,18 @@ def test_settings_match_the_device_and_its_last_session(client, emulator):
         runs = cove_runs(state, d)
         good = [r for r in runs if r.status == "Success"]
         assert (values["I0"], values["I1"], values["I18"], values["I8"], values["I16"]) == (
-            str(d.cove_account_id), d.hostname.lower(), d.hostname, d.tenant.name_in("cove"),
-            d.os_name)
+            str(d.cove_account_id),
+            d.hostname.lower(),
+            d.hostname,
+            d.tenant.name_in("cove"),
+            d.os_name,
+        )
         is_server = d.kind == "server"
         assert (values["I32"], values["I59"], values["I78"]) == (
-            "2" if is_server else "1", "1", "D01D02" if is_server else "D01")
+            "2" if is_server else "1",
+            "1",
+            "D01D02" if is_server else "D01",
+        )
         assert values["D09F00"] == values["D9F00"] == (CODES[runs[-1].status] if runs else "")
         assert values["D09F15"] == (str(runs[-1].started_at) if runs else "")
         assert values["D09F09"] == (str(good[-1].started_at) if good else "")
@@ -177,26 +212,38 @@ def test_colour_bar_has_one_character_per_day(client, emulator):
         assert settings(row)["D09F08"] == "".join(expected)
 
 
-@pytest.mark.parametrize("text, keep", [
-    ("AT == 1", lambda d, runs, at: True),
-    ("OT == 2", lambda d, runs, at: d.kind == "server"),
-    ("I32 == 1", lambda d, runs, at: d.kind == "workstation"),
-    ("I78 =~ '*D02*'", lambda d, runs, at: d.kind == "server"),
-    ("AP =~ '*d01*'", lambda d, runs, at: True),
-    ("TS > 2.days().ago()", lambda d, runs, at: any(
-        r.status != "Missed" and r.ended_at > at - 2 * DAY for r in runs)),
-    ("OT == 2 or D09F00 == 2", lambda d, runs, at: d.kind == "server" or (
-        runs and runs[-1].status == "Failed")),
-    ("OT == 1 and not (D9F00 == 5)", lambda d, runs, at: d.kind == "workstation" and not (
-        runs and runs[-1].status == "Success")),
-    ("(I1 =~ '*-ws-00?') AND AT == 1", lambda d, runs, at: "-WS-00" in d.hostname),
-])
+@pytest.mark.parametrize(
+    "text, keep",
+    [
+        ("AT == 1", lambda d, runs, at: True),
+        ("OT == 2", lambda d, runs, at: d.kind == "server"),
+        ("I32 == 1", lambda d, runs, at: d.kind == "workstation"),
+        ("I78 =~ '*D02*'", lambda d, runs, at: d.kind == "server"),
+        ("AP =~ '*d01*'", lambda d, runs, at: True),
+        (
+            "TS > 2.days().ago()",
+            lambda d, runs, at: any(
+                r.status != "Missed" and r.ended_at > at - 2 * DAY for r in runs
+            ),
+        ),
+        (
+            "OT == 2 or D09F00 == 2",
+            lambda d, runs, at: d.kind == "server" or (runs and runs[-1].status == "Failed"),
+        ),
+        (
+            "OT == 1 and not (D9F00 == 5)",
+            lambda d, runs, at: (
+                d.kind == "workstation" and not (runs and runs[-1].status == "Success")
+            ),
+        ),
+        ("(I1 =~ '*-ws-00?') AND AT == 1", lambda d, runs, at: "-WS-00" in d.hostname),
+    ],
+)
 def test_filters_mean_what_cove_means(client, emulator, text, keep):
     _, state = emulator
     at = state.world.clock
     found = sorted(r["AccountId"] for r in client.statistics(Filter=text, Columns=["I1"]))
-    expected = sorted(i for i, d in accounts(state).items()
-                      if keep(d, cove_runs(state, d), at))
+    expected = sorted(i for i, d in accounts(state).items() if keep(d, cove_runs(state, d), at))
     assert found == expected
     assert expected or text.startswith("OT == 1 and")
 
@@ -211,8 +258,10 @@ def test_ts_filter_takes_unix_seconds(client, emulator):
 
 @pytest.mark.parametrize("text", ["AT = 1", "NOPE == 1", "AT == 1 and", "(OT == 2"])
 def test_a_bad_filter_is_a_json_rpc_error_naming_it(client, text):
-    response = client.raw("EnumerateAccountStatistics", {"query": {
-        "PartnerId": cove.ROOT_PARTNER_ID, "Filter": text, "Columns": ["I1"]}})
+    response = client.raw(
+        "EnumerateAccountStatistics",
+        {"query": {"PartnerId": cove.ROOT_PARTNER_ID, "Filter": text, "Columns": ["I1"]}},
+    )
     assert response.status_code == 200
     error = response.json()["error"]
     assert isinstance(error["code"], int) and text in error["message"]
@@ -223,13 +272,22 @@ def test_order_by_and_totals(client, emulator):
     rows = client.statistics(OrderBy="I1 DESC", Columns=["I1", "I14"])
     names = [settings(r)["I1"] for r in rows]
     assert names == sorted(names, reverse=True)
-    result = client.call("EnumerateAccountStatistics", {"query": {
-        "PartnerId": cove.ROOT_PARTNER_ID, "Columns": ["I1"], "RecordsCount": 1,
-        "Totals": ["COUNT(OT==2)", "SUM(US)"]}})
+    result = client.call(
+        "EnumerateAccountStatistics",
+        {
+            "query": {
+                "PartnerId": cove.ROOT_PARTNER_ID,
+                "Columns": ["I1"],
+                "RecordsCount": 1,
+                "Totals": ["COUNT(OT==2)", "SUM(US)"],
+            }
+        },
+    )
     servers = sum(1 for d in accounts(state).values() if d.kind == "server")
     assert result["totalStatistics"] == {
         "COUNT(OT==2)": str(servers),
-        "SUM(US)": str(sum(int(settings(r)["I14"]) for r in rows))}
+        "SUM(US)": str(sum(int(settings(r)["I14"]) for r in rows)),
+    }
     assert len(result["result"]) == 1
 
 
@@ -306,9 +364,18 @@ def test_same_seed_gives_identical_answers(emulator):
         with running(emulator[1].world.spec) as (base, _):
             c = Cove(base)
             c.login()
-            return [c.raw("EnumerateAccountStatistics", {"query": {
-                "PartnerId": cove.ROOT_PARTNER_ID, "Columns": ["I1", "D09F00", "D09F08"]}}
-            ).content for _ in range(2)]
+            return [
+                c.raw(
+                    "EnumerateAccountStatistics",
+                    {
+                        "query": {
+                            "PartnerId": cove.ROOT_PARTNER_ID,
+                            "Columns": ["I1", "D09F00", "D09F08"],
+                        }
+                    },
+                ).content
+                for _ in range(2)
+            ]
 
     assert fingerprint() == fingerprint()
 

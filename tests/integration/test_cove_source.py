@@ -37,16 +37,19 @@ def cove_env(emulator):
     """Point the source at the emulator through the same variables production uses."""
     base_url, state = emulator
     patch = pytest.MonkeyPatch()
-    for key, value in {"BASE_URL": base_url + cv.PREFIX, "PARTNER": cv.PARTNER,
-                       "USERNAME": cv.USERNAME, "PASSWORD": cv.PASSWORD}.items():
+    for key, value in {
+        "BASE_URL": base_url + cv.PREFIX,
+        "PARTNER": cv.PARTNER,
+        "USERNAME": cv.USERNAME,
+        "PASSWORD": cv.PASSWORD,
+    }.items():
         patch.setenv(f"SOURCES__COVE__{key}", value)
     yield base_url, state
     patch.undo()
 
 
 def local_pipeline(tmp: Path) -> dlt.Pipeline:
-    return lake_pipeline("cove", bucket_url=(tmp / "lake").as_uri(),
-                         pipelines_dir=str(tmp / "dlt"))
+    return lake_pipeline("cove", bucket_url=(tmp / "lake").as_uri(), pipelines_dir=str(tmp / "dlt"))
 
 
 def lake_sql(tmp: Path, table: str, query: str) -> list[tuple]:
@@ -56,13 +59,17 @@ def lake_sql(tmp: Path, table: str, query: str) -> list[tuple]:
 
 def world_accounts(state) -> dict[int, object]:
     w = state.world
-    return {d.cove_account_id: d for d in w.devices
-            if d.cove_account_id is not None and d.created_at <= w.clock}
+    return {
+        d.cove_account_id: d
+        for d in w.devices
+        if d.cove_account_id is not None and d.created_at <= w.clock
+    }
 
 
 def client_for(base_url: str, password: str = cv.PASSWORD):
-    return make_client(base_url + cv.PREFIX, cv.PARTNER, cv.USERNAME, password,
-                       RetryPolicy(backoff_seconds=0.01))
+    return make_client(
+        base_url + cv.PREFIX, cv.PARTNER, cv.USERNAME, password, RetryPolicy(backoff_seconds=0.01)
+    )
 
 
 def test_first_run_lands_one_whole_snapshot(cove_env, tmp_path):
@@ -71,15 +78,26 @@ def test_first_run_lands_one_whole_snapshot(cove_env, tmp_path):
 
     rows = run_to_lake(local_pipeline(tmp_path), cove_source())
 
-    assert rows == {"partners": len(state.world.tenants), "account_statistics": len(accounts),
-                    "snapshots": 2}
-    landed = lake_sql(tmp_path, "account_statistics",
-                      "select account_id, device_name, computer_name, customer_name, os_type "
-                      "from LAKE")
+    assert rows == {
+        "partners": len(state.world.tenants),
+        "account_statistics": len(accounts),
+        "snapshots": 2,
+    }
+    landed = lake_sql(
+        tmp_path,
+        "account_statistics",
+        "select account_id, device_name, computer_name, customer_name, os_type from LAKE",
+    )
     assert sorted(landed) == sorted(
-        (i, d.hostname.lower(), d.hostname, d.tenant.name_in("cove"),
-         "2" if d.kind == "server" else "1")
-        for i, d in accounts.items())
+        (
+            i,
+            d.hostname.lower(),
+            d.hostname,
+            d.tenant.name_in("cove"),
+            "2" if d.kind == "server" else "1",
+        )
+        for i, d in accounts.items()
+    )
     partners = lake_sql(tmp_path, "partners", "select id from LAKE")
     assert sorted(p for (p,) in partners) == sorted(t.cove_partner_id for t in state.world.tenants)
 
@@ -107,8 +125,10 @@ def test_json_rpc_errors_become_clear_exceptions(cove_env):
         client_for(base_url, password="wrong").login()
     client = client_for(base_url)
     with pytest.raises(CoveQueryError, match="unknown column code 'ZZ9'"):
-        client.call("EnumerateAccountStatistics", {"query": {
-            "PartnerId": cv.ROOT_PARTNER_ID, "Columns": ["ZZ9"]}})
+        client.call(
+            "EnumerateAccountStatistics",
+            {"query": {"PartnerId": cv.ROOT_PARTNER_ID, "Columns": ["ZZ9"]}},
+        )
 
 
 def test_faults_leave_each_snapshot_whole(cove_env, tmp_path, caplog):
@@ -128,11 +148,16 @@ def test_faults_leave_each_snapshot_whole(cove_env, tmp_path, caplog):
     assert sum("unparseable body" in m for m in caplog.messages) >= 1
     assert [d for d in state.world.devices if d.touched_at.get("cove")]  # drift happened
     accounts = world_accounts(state)
-    loads = lake_sql(tmp_path, "account_statistics", "select count(*), count(distinct "
-                     "account_id), list(account_id order by account_id) from LAKE group by "
-                     "_dlt_load_id")
+    loads = lake_sql(
+        tmp_path,
+        "account_statistics",
+        "select count(*), count(distinct "
+        "account_id), list(account_id order by account_id) from LAKE group by "
+        "_dlt_load_id",
+    )
     assert [(n, d, ids) for n, d, ids in loads] == [
-        (len(accounts), len(accounts), sorted(accounts))] * 2
+        (len(accounts), len(accounts), sorted(accounts))
+    ] * 2
 
 
 def test_staged_sessions_equal_the_true_backup_runs(cove_env, tmp_path):
@@ -154,13 +179,19 @@ def test_staged_sessions_equal_the_true_backup_runs(cove_env, tmp_path):
     assert result.returncode == 0, result.stdout[-3000:]
     assert "ERROR=0" in result.stdout and "WARN=0" in result.stdout
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        staged_rows = con.sql("select account_id, run_date, status, epoch(ended_at)::bigint "
-                              "from staging.stg_cove__device_sessions").fetchall()
+        staged_rows = con.sql(
+            "select account_id, run_date, status, epoch(ended_at)::bigint "
+            "from staging.stg_cove__device_sessions"
+        ).fetchall()
     with state.lock:
-        coverage = {r["record_id"]: r["device_key"] for r in
-                    truth.backup_coverage(state.world).to_pylist() if r["product"] == "cove"}
-        true_rows = [r for r in truth.backup_runs(state.world).to_pylist()
-                     if r["product"] == "cove"]
+        coverage = {
+            r["record_id"]: r["device_key"]
+            for r in truth.backup_coverage(state.world).to_pylist()
+            if r["product"] == "cove"
+        }
+        true_rows = [
+            r for r in truth.backup_runs(state.world).to_pylist() if r["product"] == "cove"
+        ]
     window = first_day - timedelta(days=27)  # the first colour bar's oldest day
     staged, true = defaultdict(list), defaultdict(list)
     for account, day, status, ended in staged_rows:
@@ -177,11 +208,13 @@ def test_staged_sessions_equal_the_true_backup_runs(cove_env, tmp_path):
     synced = [k for k in true if k[1] >= first_day]
     synced_off = [k for k in synced if sorted(staged[k]) != sorted(true[k])]
     unseen = sum(len(true[k]) - len(staged[k]) for k in true if k[1] < first_day)
-    print(f"\ncove: {sum(map(len, true.values()))} true sessions on {len(true)} device-days "
-          f"from {window} to {last_day}; last-status mismatches = {len(last_status_off)}; "
-          f"{sum(len(true[k]) for k in synced)} sessions on {len(synced)} synced device-days, "
-          f"mismatches = {len(synced_off)}; earlier second sessions of a day not in any bar "
-          f"= {unseen}")
+    print(
+        f"\ncove: {sum(map(len, true.values()))} true sessions on {len(true)} device-days "
+        f"from {window} to {last_day}; last-status mismatches = {len(last_status_off)}; "
+        f"{sum(len(true[k]) for k in synced)} sessions on {len(synced)} synced device-days, "
+        f"mismatches = {len(synced_off)}; earlier second sessions of a day not in any bar "
+        f"= {unseen}"
+    )
     assert len(true) > 20 * 28 and len(synced) > 2 * 30  # 41 devices, some newer than the bar
     assert not last_status_off and not synced_off
     assert all(len(staged[k]) in (1, len(true[k])) for k in true)

@@ -108,8 +108,9 @@ def test_serving_file_holds_the_staging_models(pipeline_run):
     ]
     assert relations == set(staging)
     # Active Veeam alarms are legitimately none when no job's last run failed.
-    assert all(count > 0 for name, count in rows.items()
-               if name != "stg_veeam__active_alarms"), rows
+    assert all(count > 0 for name, count in rows.items() if name != "stg_veeam__active_alarms"), (
+        rows
+    )
     assert rows["stg_connectwise__companies"] == len(state.world.tenants) + 1
     assert rows["stg_connectwise__tickets"] == live_tickets
     assert (publish["tables"].value, publish["views"].value) == (published_tables, published_views)

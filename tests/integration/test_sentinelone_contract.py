@@ -13,8 +13,9 @@ from simulator.world import World
 @pytest.fixture(scope="module")
 def s1(emulator):
     base, state = emulator
-    with httpx.Client(base_url=base + PREFIX, timeout=30,
-                      headers={"Authorization": f"ApiToken {API_TOKEN}"}) as client:
+    with httpx.Client(
+        base_url=base + PREFIX, timeout=30, headers={"Authorization": f"ApiToken {API_TOKEN}"}
+    ) as client:
         yield client, state
 
 
@@ -36,8 +37,12 @@ def ids(records: list[dict]) -> list[str]:
 
 
 def visible_agents(world: World) -> list[tuple]:
-    return [(d, a) for d in world.devices for a in d.s1_agents
-            if a["registered_at"] <= world.clock and d.created_at <= world.clock]
+    return [
+        (d, a)
+        for d in world.devices
+        for a in d.s1_agents
+        if a["registered_at"] <= world.clock and d.created_at <= world.clock
+    ]
 
 
 def visible_threats(world: World) -> list:
@@ -54,8 +59,7 @@ def test_paging_returns_every_record_once(s1, limit):
     world = state.world
     agents = ids(fetch_all(client, "/agents", limit=limit))
     threats = ids(fetch_all(client, "/threats", limit=limit, sortBy="createdAt"))
-    activities = fetch_all(client, "/activities", limit=limit, sortBy="createdAt",
-                           sortOrder="desc")
+    activities = fetch_all(client, "/activities", limit=limit, sortBy="createdAt", sortOrder="desc")
 
     assert sorted(agents) == sorted(a["id"] for _, a in visible_agents(world))
     assert sorted(threats) == sorted(t.id for t in visible_threats(world))
@@ -75,15 +79,19 @@ def test_accounts_and_sites_one_per_tenant(s1):
     assert sorted(ids(accounts)) == sorted(t.s1_account_id for t in tenants)
     assert sorted(ids(answer["data"]["sites"])) == sorted(t.s1_site_id for t in tenants)
     assert answer["data"]["allSites"]["totalLicenses"] == sum(
-        s["totalLicenses"] for s in answer["data"]["sites"])
+        s["totalLicenses"] for s in answer["data"]["sites"]
+    )
     assert answer["pagination"] == {"totalItems": len(tenants), "nextCursor": None}
 
 
 def test_limit_skip_count_bounds(s1):
     client, state = s1
     total = len(visible_agents(state.world))
-    for params, name in (({"limit": 1001}, "limit"), ({"limit": 0}, "limit"),
-                         ({"skip": 1001}, "skip")):
+    for params, name in (
+        ({"limit": 1001}, "limit"),
+        ({"limit": 0}, "limit"),
+        ({"skip": 1001}, "skip"),
+    ):
         answer = client.get("/agents", params=params)
         assert answer.status_code == 400
         assert answer.json()["errors"][0]["code"] == 4000010
@@ -126,29 +134,42 @@ def test_agent_filters_mean_what_s1_means(s1):
     world = state.world
     pairs = visible_agents(world)
     tenant = world.tenants[1]
-    infected = {t.agent["id"] for t in visible_threats(world)
-                if not done(t.mitigated_at, world.clock)}
-    stale = {a["id"] for d, a in pairs if d.last_seen_at is not None
-             and d.last_seen_at < world.clock or done(a["decommissioned_at"], world.clock)}
+    infected = {
+        t.agent["id"] for t in visible_threats(world) if not done(t.mitigated_at, world.clock)
+    }
+    stale = {
+        a["id"]
+        for d, a in pairs
+        if d.last_seen_at is not None
+        and d.last_seen_at < world.clock
+        or done(a["decommissioned_at"], world.clock)
+    }
     unix = {a["id"] for d, a in pairs if d.os_name.startswith(("macOS", "Ubuntu"))}
     bound = world.spec.start - 400 * 86_400
 
     assert agent_ids(client, isActive="false") == stale and stale
     assert agent_ids(client, isDecommissioned="true") == {
-        a["id"] for _, a in pairs if done(a["decommissioned_at"], world.clock)}
+        a["id"] for _, a in pairs if done(a["decommissioned_at"], world.clock)
+    }
     assert agent_ids(client, osTypes="macos,linux") == unix and unix
     assert agent_ids(client, osTypesNin="windows") == unix
     assert agent_ids(client, computerName__contains="SRV,xyz") == {
-        a["id"] for _, a in pairs if "srv" in a["name"].lower()}
+        a["id"] for _, a in pairs if "srv" in a["name"].lower()
+    }
     assert agent_ids(client, siteIds=tenant.s1_site_id) == {
-        a["id"] for d, a in pairs if d.tenant is tenant}
+        a["id"] for d, a in pairs if d.tenant is tenant
+    }
     assert agent_ids(client, accountIds=tenant.s1_account_id) == {
-        a["id"] for d, a in pairs if d.tenant is tenant}
+        a["id"] for d, a in pairs if d.tenant is tenant
+    }
     assert agent_ids(client, infected="true") == infected and infected
     assert agent_ids(client, createdAt__gt=iso(bound, "micro")) == {
-        a["id"] for _, a in pairs if a["registered_at"] > bound}
-    assert agent_ids(client, createdAt__lte=iso(bound, "micro"), isActive="true") == {
-        a["id"] for _, a in pairs if a["registered_at"] <= bound} - stale
+        a["id"] for _, a in pairs if a["registered_at"] > bound
+    }
+    assert (
+        agent_ids(client, createdAt__lte=iso(bound, "micro"), isActive="true")
+        == {a["id"] for _, a in pairs if a["registered_at"] <= bound} - stale
+    )
 
 
 def threat_ids(client: httpx.Client, **params) -> set[str]:
@@ -165,26 +186,32 @@ def test_threat_filters_mean_what_s1_means(s1):
 
     assert threat_ids(client, incidentStatuses="resolved") == resolved and resolved
     assert threat_ids(client, resolved="false") == {t.id for t in threats} - resolved
-    assert threat_ids(client, mitigationStatuses="not_mitigated") == {
-        t.id for t in threats} - mitigated
+    assert (
+        threat_ids(client, mitigationStatuses="not_mitigated")
+        == {t.id for t in threats} - mitigated
+    )
     assert threat_ids(client, confidenceLevels="suspicious") == {
-        t.id for t in threats if t.confidence == "suspicious"}
-    assert threat_ids(client, agentIds=victim) == {
-        t.id for t in threats if t.agent["id"] == victim}
+        t.id for t in threats if t.confidence == "suspicious"
+    }
+    assert threat_ids(client, agentIds=victim) == {t.id for t in threats if t.agent["id"] == victim}
     one = client.get("/threats", params={"ids": threats[0].id}).json()["data"][0]
     assert one["threatInfo"]["incidentStatus"] == (
-        "resolved" if threats[0].id in resolved else "unresolved")
+        "resolved" if threats[0].id in resolved else "unresolved"
+    )
     assert one["agentRealtimeInfo"]["agentComputerName"] == threats[0].agent["name"]
 
 
-@pytest.mark.parametrize(("params", "name"), [
-    ({"osTypes": "solaris"}, "osTypes"),
-    ({"createdAt__gt": "yesterday"}, "createdAt__gt"),
-    ({"isActive": "maybe"}, "isActive"),
-    ({"colour": "blue"}, "colour"),
-    ({"sortBy": "shoeSize"}, "sortBy"),
-    ({"cursor": "not-a-cursor"}, "cursor"),
-])
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"osTypes": "solaris"}, "osTypes"),
+        ({"createdAt__gt": "yesterday"}, "createdAt__gt"),
+        ({"isActive": "maybe"}, "isActive"),
+        ({"colour": "blue"}, "colour"),
+        ({"sortBy": "shoeSize"}, "sortBy"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+    ],
+)
 def test_bad_values_are_refused_naming_the_parameter(s1, params, name):
     client, _ = s1
     answer = client.get("/agents", params=params)
@@ -229,8 +256,11 @@ def test_rate_limit_and_server_errors_answer_like_s1(s1):
 def test_disconnect_and_connect_are_visible_in_the_next_read(s1):
     client, state = s1
     world = state.world
-    device, agent = next((d, a) for d, a in visible_agents(world) if a["decommissioned_at"]
-                         is None and d.last_seen_at is None)
+    device, agent = next(
+        (d, a)
+        for d, a in visible_agents(world)
+        if a["decommissioned_at"] is None and d.last_seen_at is None
+    )
     body = {"filter": {"ids": [agent["id"]]}, "data": {}}
 
     isolated = client.post("/agents/actions/disconnect", json=body)
@@ -246,14 +276,19 @@ def test_disconnect_and_connect_are_visible_in_the_next_read(s1):
     assert agent["id"] in listed
     assert [e["createdAt"] for e in events] == [iso(world.clock, "micro")]
     assert back.json() == {"data": {"affected": 1}}
-    assert client.get("/agents", params={"ids": agent["id"]}).json()["data"][0][
-        "networkStatus"] == "connected"
+    assert (
+        client.get("/agents", params={"ids": agent["id"]}).json()["data"][0]["networkStatus"]
+        == "connected"
+    )
 
 
 def test_an_empty_filter_acts_on_every_agent_like_the_real_api(s1):
     client, state = s1
-    commandable = {a["id"] for _, a in visible_agents(state.world)
-                   if not done(a["decommissioned_at"], state.world.clock)}
+    commandable = {
+        a["id"]
+        for _, a in visible_agents(state.world)
+        if not done(a["decommissioned_at"], state.world.clock)
+    }
     everyone = {"filter": {}, "data": {}}
 
     isolated = client.post("/agents/actions/disconnect", json=everyone).json()
@@ -274,11 +309,14 @@ def test_mitigate_is_visible_in_the_next_read(s1):
     open_threat = next(t for t in visible_threats(world) if not done(t.mitigated_at, world.clock))
     mac_threat = next(t for t in visible_threats(world) if t.device.os_name.startswith("macOS"))
 
-    killed = client.post("/threats/mitigate/kill",
-                         json={"filter": {"ids": [open_threat.id]}, "data": {}}).json()
+    killed = client.post(
+        "/threats/mitigate/kill", json={"filter": {"ids": [open_threat.id]}, "data": {}}
+    ).json()
     record = client.get("/threats", params={"ids": open_threat.id}).json()["data"][0]
-    rollback = client.post("/threats/mitigate/rollback-remediation",
-                           json={"filter": {"ids": mac_threat.id}, "data": {}}).json()
+    rollback = client.post(
+        "/threats/mitigate/rollback-remediation",
+        json={"filter": {"ids": mac_threat.id}, "data": {}},
+    ).json()
     unknown = client.post("/threats/mitigate/explode", json={"filter": {}, "data": {}})
 
     assert killed["data"]["affected"] == 1
@@ -299,13 +337,30 @@ def changed_since(world: World, since: int) -> tuple[set[str], set[str]]:
     def moved(*times) -> bool:
         return any(t is not None and since < t <= clock for t in times)
 
-    threats = {t.id for t in visible_threats(world) if moved(
-        t.created_at, t.mitigated_at, t.resolved_at, t.touched_at, *(a for a, _, _ in t.actions))}
-    agents = {a["id"] for d, a in visible_agents(world) if moved(
-        a["registered_at"], a["decommissioned_at"], a.get("touched_at"), d.last_seen_at,
-        *(at for at, _ in a.get("network_log", ())),
-        *(at for t in visible_threats(world) if t.agent is a for at in (
-            t.created_at, t.mitigated_at)))}
+    threats = {
+        t.id
+        for t in visible_threats(world)
+        if moved(
+            t.created_at, t.mitigated_at, t.resolved_at, t.touched_at, *(a for a, _, _ in t.actions)
+        )
+    }
+    agents = {
+        a["id"]
+        for d, a in visible_agents(world)
+        if moved(
+            a["registered_at"],
+            a["decommissioned_at"],
+            a.get("touched_at"),
+            d.last_seen_at,
+            *(at for at, _ in a.get("network_log", ())),
+            *(
+                at
+                for t in visible_threats(world)
+                if t.agent is a
+                for at in (t.created_at, t.mitigated_at)
+            ),
+        )
+    }
     return agents, threats
 
 

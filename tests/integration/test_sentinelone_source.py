@@ -30,8 +30,11 @@ def s1_env(emulator):
     """Point the source at the emulator through the same variables production uses."""
     base_url, state = emulator
     patch = pytest.MonkeyPatch()
-    for key, value in {"BASE_URL": base_url + s1.PREFIX, "API_TOKEN": s1.API_TOKEN,
-                       "LAG_SECONDS": str(LAG)}.items():
+    for key, value in {
+        "BASE_URL": base_url + s1.PREFIX,
+        "API_TOKEN": s1.API_TOKEN,
+        "LAG_SECONDS": str(LAG),
+    }.items():
         patch.setenv(f"SOURCES__SENTINELONE__{key}", value)
     patch.delenv("DESTINATION__FILESYSTEM__BUCKET_URL", raising=False)
     yield base_url, state
@@ -39,8 +42,9 @@ def s1_env(emulator):
 
 
 def local_pipeline(tmp: Path) -> dlt.Pipeline:
-    return lake_pipeline("sentinelone", bucket_url=(tmp / "lake").as_uri(),
-                         pipelines_dir=str(tmp / "dlt"))
+    return lake_pipeline(
+        "sentinelone", bucket_url=(tmp / "lake").as_uri(), pipelines_dir=str(tmp / "dlt")
+    )
 
 
 def lake_sql(tmp: Path, table: str, query: str) -> list[tuple]:
@@ -51,8 +55,12 @@ def lake_sql(tmp: Path, table: str, query: str) -> list[tuple]:
 def world_agents(state) -> dict[str, dict]:
     """Agent id -> the world's agent, for every agent the console lists now."""
     world = state.world
-    return {a["id"]: a for d in world.devices for a in d.s1_agents
-            if a["registered_at"] <= world.clock and d.created_at <= world.clock}
+    return {
+        a["id"]: a
+        for d in world.devices
+        for a in d.s1_agents
+        if a["registered_at"] <= world.clock and d.created_at <= world.clock
+    }
 
 
 def world_threat_ids(state) -> set[str]:
@@ -62,8 +70,11 @@ def world_threat_ids(state) -> set[str]:
 def api_stamps(state, resource: str) -> dict[str, str]:
     """Record id -> its cursor stamp as the API shows it now."""
     with state.lock:
-        records = {"agents": render.render_agents, "threats": render.render_threats,
-                   "activities": render.render_activities}[resource](state).records
+        records = {
+            "agents": render.render_agents,
+            "threats": render.render_threats,
+            "activities": render.render_activities,
+        }[resource](state).records
     if resource == "threats":
         return {r["id"]: r["threatInfo"]["updatedAt"] for r in records}
     return {r["id"]: r[INCREMENTAL[resource]] for r in records}
@@ -72,14 +83,22 @@ def api_stamps(state, resource: str) -> dict[str, str]:
 def world_counts(state) -> dict[str, int]:
     tenants = len(state.world.tenants)
     agents = len(world_agents(state))
-    return {"accounts": tenants, "sites": tenants, "agents": agents,
-            "threats": len(world_threat_ids(state)),
-            "activities": len(api_stamps(state, "activities")), "live_agent_ids": agents}
+    return {
+        "accounts": tenants,
+        "sites": tenants,
+        "agents": agents,
+        "threats": len(world_threat_ids(state)),
+        "activities": len(api_stamps(state, "activities")),
+        "live_agent_ids": agents,
+    }
 
 
 def requests_since(state, since: int, resource: str) -> list[dict]:
-    return [r for r in state.log if r["seq"] > since and r["vendor"] == s1.NAME
-            and r["path"] == f"{s1.PREFIX}/{resource}"]
+    return [
+        r
+        for r in state.log
+        if r["seq"] > since and r["vendor"] == s1.NAME and r["path"] == f"{s1.PREFIX}/{resource}"
+    ]
 
 
 def test_first_run_lands_every_record_once(s1_env, tmp_path):
@@ -92,17 +111,25 @@ def test_first_run_lands_every_record_once(s1_env, tmp_path):
     assert rows == expected
     for table, count in expected.items():
         assert lake_sql(tmp_path, table, "select count(*), count(distinct id) from LAKE") == [
-            (count, count)], table
+            (count, count)
+        ], table
     assert {i for (i,) in lake_sql(tmp_path, "agents", "select id from LAKE")} == set(
-        world_agents(state))
+        world_agents(state)
+    )
     assert {i for (i,) in lake_sql(tmp_path, "threats", "select id from LAKE")} == (
-        world_threat_ids(state))
+        world_threat_ids(state)
+    )
     sites = requests_since(state, since, "sites")
     assert [parse_qs(r["query"]) for r in sites] == [
-        {"limit": ["1000"], "sortBy": ["id"], "sortOrder": ["asc"], "skipCount": ["true"]}]
-    kinds = lake_sql(tmp_path, "threats", "select typeof(threat_info.updatedAt), "
-                     "typeof(last_updated_at), typeof(mitigation_status[1].actionsCounters.total)"
-                     ", count(distinct _dlt_load_id) from LAKE group by all")
+        {"limit": ["1000"], "sortBy": ["id"], "sortOrder": ["asc"], "skipCount": ["true"]}
+    ]
+    kinds = lake_sql(
+        tmp_path,
+        "threats",
+        "select typeof(threat_info.updatedAt), "
+        "typeof(last_updated_at), typeof(mitigation_status[1].actionsCounters.total)"
+        ", count(distinct _dlt_load_id) from LAKE group by all",
+    )
     assert kinds == [("VARCHAR", "TIMESTAMP WITH TIME ZONE", "BIGINT", 1)]
 
 
@@ -110,10 +137,14 @@ def test_second_run_fetches_only_what_changed(s1_env, tmp_path):
     base_url, state = s1_env
     pipeline = local_pipeline(tmp_path)
     run_to_lake(pipeline, sentinelone_source())
-    cursors = {name: lake_sql(tmp_path, name, f"select max({column}) from LAKE")[0][0]
-               for name, column in (("agents", "last_updated_at"),
-                                    ("threats", "last_updated_at"),
-                                    ("activities", "recorded_at"))}
+    cursors = {
+        name: lake_sql(tmp_path, name, f"select max({column}) from LAKE")[0][0]
+        for name, column in (
+            ("agents", "last_updated_at"),
+            ("threats", "last_updated_at"),
+            ("activities", "recorded_at"),
+        )
+    }
     totals = {name: len(api_stamps(state, name)) for name in INCREMENTAL}
     requests.post(f"{base_url}/_sim/advance?hours=6", timeout=10).raise_for_status()
     since = state.log[-1]["seq"]
@@ -130,14 +161,19 @@ def test_second_run_fetches_only_what_changed(s1_env, tmp_path):
         assert call["records"] == len(changed), name
         assert len(changed) < totals[name] / 4, name
         fetched += len(changed)
-        second_load = lake_sql(tmp_path, name, "select id from LAKE where _dlt_load_id = "
-                               "(select max(_dlt_load_id) from LAKE)")
+        second_load = lake_sql(
+            tmp_path,
+            name,
+            "select id from LAKE where _dlt_load_id = (select max(_dlt_load_id) from LAKE)",
+        )
         assert sorted(i for (i,) in second_load) == sorted(changed), name
     assert 0 < fetched < sum(totals.values()) / 4
     # Only the id snapshot lists agents in full; the incremental read is the filtered one.
     agent_calls = requests_since(state, since, "agents")
     assert [("updatedAt__gt" in c["query"], c["records"]) for c in agent_calls] == [
-        (True, agent_calls[0]["records"]), (False, len(world_agents(state)))]
+        (True, agent_calls[0]["records"]),
+        (False, len(world_agents(state))),
+    ]
 
 
 LATEST = """
@@ -153,11 +189,16 @@ def test_faults_lose_nothing_and_double_nothing(s1_env, tmp_path, caplog):
     pipeline = local_pipeline(tmp_path)
     # The storm refuses five answers in seven and bursts add more: 100 tries make giving up
     # vanishingly unlikely, as a real run with minute-long waits would be.
-    source_args = {"page_size": 10, "backoff_seconds": 0.01, "max_wait_seconds": 0.05,
-                   "max_attempts": 100}
+    source_args = {
+        "page_size": 10,
+        "backoff_seconds": 0.01,
+        "max_wait_seconds": 0.05,
+        "max_attempts": 100,
+    }
     since = state.log[-1]["seq"]
-    state.set_faults(s1.NAME, {"error_rate": 0.2, "rate_limit_every": 7,
-                               "truncate_rate": 0.1, "drift": True})
+    state.set_faults(
+        s1.NAME, {"error_rate": 0.2, "rate_limit_every": 7, "truncate_rate": 0.1, "drift": True}
+    )
     try:
         with caplog.at_level(logging.WARNING, logger="dlt_sources.lib.http"):
             run_to_lake(pipeline, sentinelone_source(**source_args))
@@ -167,13 +208,17 @@ def test_faults_lose_nothing_and_double_nothing(s1_env, tmp_path, caplog):
     statuses = [r["status"] for r in state.log if r["seq"] > since]
     assert statuses.count(500) >= 3 and statuses.count(429) >= 5
     assert sum("unparseable body" in m for m in caplog.messages) >= 1
-    expected = {"accounts": {t.s1_account_id for t in state.world.tenants},
-                "sites": {t.s1_site_id for t in state.world.tenants},
-                "agents": set(world_agents(state)), "threats": world_threat_ids(state),
-                "activities": set(api_stamps(state, "activities"))}
+    expected = {
+        "accounts": {t.s1_account_id for t in state.world.tenants},
+        "sites": {t.s1_site_id for t in state.world.tenants},
+        "agents": set(world_agents(state)),
+        "threats": world_threat_ids(state),
+        "activities": set(api_stamps(state, "activities")),
+    }
     for table, ids in expected.items():
         assert lake_sql(tmp_path, table, "select count(*) = count(distinct id) from LAKE") == [
-            (True,)], table
+            (True,)
+        ], table
         assert {i for (i,) in lake_sql(tmp_path, table, "select id from LAKE")} == ids, table
 
     # Records touched while we paged past them come back on the next run, with their stamps.
@@ -186,12 +231,14 @@ def test_faults_lose_nothing_and_double_nothing(s1_env, tmp_path, caplog):
 def test_retry_after_is_honoured_and_missing_hints_back_off(s1_env):
     base_url, state = s1_env
     waits: list[float] = []
-    client = make_client(base_url + s1.PREFIX, s1.API_TOKEN,
-                         RetryPolicy(max_attempts=8, backoff_seconds=0.1))
+    client = make_client(
+        base_url + s1.PREFIX, s1.API_TOKEN, RetryPolicy(max_attempts=8, backoff_seconds=0.1)
+    )
     client.sleep = waits.append
     # A storm of five 429s; the emulator hints Retry-After: 2 on the first, third and fifth.
-    state.set_faults(s1.NAME, {"rate_limit_every": state.vendors[s1.NAME].requests + 1,
-                               "rate_limit_storm": 5})
+    state.set_faults(
+        s1.NAME, {"rate_limit_every": state.vendors[s1.NAME].requests + 1, "rate_limit_storm": 5}
+    )
     try:
         pages = list(client.paginate("/accounts", params={"limit": 1000}))
     finally:
@@ -217,24 +264,31 @@ def test_dbt_staging_builds_on_the_lake_and_matches_the_world(s1_env, tmp_path):
     con = duckdb.connect(str(warehouse), read_only=True)
     agents = world_agents(state)
     devices = {a["id"]: d for d in state.world.devices for a in d.s1_agents if a["id"] in agents}
-    staged = con.sql("select agent_id, mac_address, is_decommissioned "
-                     "from staging.stg_sentinelone__agents").fetchall()
+    staged = con.sql(
+        "select agent_id, mac_address, is_decommissioned from staging.stg_sentinelone__agents"
+    ).fetchall()
     clock = state.world.clock
     assert sorted(staged) == sorted(
         (i, devices[i].mac, a["decommissioned_at"] is not None and a["decommissioned_at"] <= clock)
-        for i, a in agents.items())
+        for i, a in agents.items()
+    )
     with state.lock:
         threats = truth.threats(state.world).to_pylist()
-    staged = con.sql("select threat_id, created_at, mitigated_at "
-                     "from staging.stg_sentinelone__threats").fetchall()
+    staged = con.sql(
+        "select threat_id, created_at, mitigated_at from staging.stg_sentinelone__threats"
+    ).fetchall()
 
     def at(seconds: int | None) -> datetime | None:
         return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
     assert sorted((i, c.astimezone(UTC), m and m.astimezone(UTC)) for i, c, m in staged) == sorted(
-        (t["threat_id"], at(t["created_at"]), at(t["mitigated_at"])) for t in threats)
-    counts = con.sql("select (select count(*) from staging.stg_sentinelone__accounts), "
-                     "(select count(*) from staging.stg_sentinelone__sites), "
-                     "(select count(*) from staging.stg_sentinelone__activities)").fetchall()
-    assert counts == [(len(state.world.tenants), len(state.world.tenants),
-                       len(api_stamps(state, "activities")))]
+        (t["threat_id"], at(t["created_at"]), at(t["mitigated_at"])) for t in threats
+    )
+    counts = con.sql(
+        "select (select count(*) from staging.stg_sentinelone__accounts), "
+        "(select count(*) from staging.stg_sentinelone__sites), "
+        "(select count(*) from staging.stg_sentinelone__activities)"
+    ).fetchall()
+    assert counts == [
+        (len(state.world.tenants), len(state.world.tenants), len(api_stamps(state, "activities")))
+    ]

@@ -29,11 +29,14 @@ VEEAM_WORLD = WorldSpec(seed=27, tenants=10, days=20, devices_per_tenant=30)
 FAULTS = {"error_rate": 0.2, "rate_limit_every": 7, "truncate_rate": 0.1, "drift": True}
 # Under this fault mix a 5xx burst can re-arm inside every gap between 429 storms, so one
 # request may meet dozens of refusals in a row; the budget is raised to ride that out.
-QUICK = {"max_attempts": 100, "backoff_seconds": 0.01, "max_wait_seconds": 0.02,
-         "async_poll_seconds": 0}
+QUICK = {
+    "max_attempts": 100,
+    "backoff_seconds": 0.01,
+    "max_wait_seconds": 0.02,
+    "async_poll_seconds": 0,
+}
 JOBS = SNAPSHOT_ENDPOINTS["jobs"][0]
-TABLES = ("companies", "backup_servers", "jobs", "protected_vms", "repositories",
-          "active_alarms")
+TABLES = ("companies", "backup_servers", "jobs", "protected_vms", "repositories", "active_alarms")
 
 
 @pytest.fixture(scope="module")
@@ -47,16 +50,20 @@ def veeam_env(emulator):
     """Point the source at the emulator through the same variables production uses."""
     base_url, state = emulator
     patch = pytest.MonkeyPatch()
-    for key, value in {"BASE_URL": base_url + vv.PREFIX, "USERNAME": vv.USERNAME,
-                       "PASSWORD": vv.PASSWORD}.items():
+    for key, value in {
+        "BASE_URL": base_url + vv.PREFIX,
+        "USERNAME": vv.USERNAME,
+        "PASSWORD": vv.PASSWORD,
+    }.items():
         patch.setenv(f"SOURCES__VEEAM__{key}", value)
     yield base_url, state
     patch.undo()
 
 
 def local_pipeline(tmp: Path) -> dlt.Pipeline:
-    return lake_pipeline("veeam", bucket_url=(tmp / "lake").as_uri(),
-                         pipelines_dir=str(tmp / "dlt"))
+    return lake_pipeline(
+        "veeam", bucket_url=(tmp / "lake").as_uri(), pipelines_dir=str(tmp / "dlt")
+    )
 
 
 def lake_sql(tmp: Path, table: str, query: str) -> list[tuple]:
@@ -67,17 +74,26 @@ def lake_sql(tmp: Path, table: str, query: str) -> list[tuple]:
 def world_uids(state) -> dict[str, set[str]]:
     """Every record each list should hold now, worked out from the world."""
     with state.lock:
-        return {name: {r["instanceUid"] for r in render(state).records} for name, render in {
-            "companies": lambda s: vr.render_companies(s, False),
-            "backup_servers": vr.render_backup_servers, "jobs": vr.render_jobs,
-            "protected_vms": vr.render_vms,
-            "repositories": lambda s: vr.render_repositories(s, False),
-            "active_alarms": vr.render_alarms}.items()}
+        return {
+            name: {r["instanceUid"] for r in render(state).records}
+            for name, render in {
+                "companies": lambda s: vr.render_companies(s, False),
+                "backup_servers": vr.render_backup_servers,
+                "jobs": vr.render_jobs,
+                "protected_vms": vr.render_vms,
+                "repositories": lambda s: vr.render_repositories(s, False),
+                "active_alarms": vr.render_alarms,
+            }.items()
+        }
 
 
 def per_load(tmp: Path, table: str) -> list[tuple]:
-    return lake_sql(tmp, table, "select _dlt_load_id, count(*), count(distinct instance_uid) "
-                                "from LAKE group by all order by 1")
+    return lake_sql(
+        tmp,
+        table,
+        "select _dlt_load_id, count(*), count(distinct instance_uid) "
+        "from LAKE group by all order by 1",
+    )
 
 
 def test_first_run_lands_one_whole_snapshot_per_resource(veeam_env, tmp_path):
@@ -91,15 +107,24 @@ def test_first_run_lands_one_whole_snapshot_per_resource(veeam_env, tmp_path):
         assert {u for (u,) in lake_sql(tmp_path, name, "select instance_uid from LAKE")} == uids
     snapshots = lake_sql(tmp_path, "snapshots", "select resource, records, scans from LAKE")
     assert sorted(snapshots) == sorted((n, len(u), 1) for n, u in expected.items())
-    kinds = lake_sql(tmp_path, "jobs", "select typeof(last_session_tasks[1].endTime), "
-                                       "typeof(_loaded_at) from LAKE limit 1")
+    kinds = lake_sql(
+        tmp_path,
+        "jobs",
+        "select typeof(last_session_tasks[1].endTime), typeof(_loaded_at) from LAKE limit 1",
+    )
     assert kinds == [("VARCHAR", "TIMESTAMP WITH TIME ZONE")]
 
 
 def test_expired_token_is_refreshed_not_fatal(veeam_env, caplog):
     base_url, state = veeam_env
-    client = make_client(base_url + vv.PREFIX, vv.USERNAME, vv.PASSWORD, None,
-                         VspcRetryPolicy(backoff_seconds=0.01), None)
+    client = make_client(
+        base_url + vv.PREFIX,
+        vv.USERNAME,
+        vv.PASSWORD,
+        None,
+        VspcRetryPolicy(backoff_seconds=0.01),
+        None,
+    )
     first = read_snapshot(client, JOBS, None, 500)
     requests.post(f"{base_url}/_sim/advance?hours=2", timeout=10).raise_for_status()
     since = state.log[-1]["seq"]
@@ -107,8 +132,9 @@ def test_expired_token_is_refreshed_not_fatal(veeam_env, caplog):
     with caplog.at_level(logging.INFO, logger="dlt_sources.veeam.helpers"):
         second = read_snapshot(client, JOBS, None, 500)
 
-    calls = [(r["path"].removeprefix(vv.PREFIX), r["status"]) for r in state.log
-             if r["seq"] > since]
+    calls = [
+        (r["path"].removeprefix(vv.PREFIX), r["status"]) for r in state.log if r["seq"] > since
+    ]
     assert calls[:3] == [(JOBS, 401), ("/token", 200), (JOBS, 200)]
     assert client.auth.renewals == 1
     assert any("renewed with the refresh token" in m for m in caplog.messages)
@@ -120,15 +146,15 @@ def test_asynchronous_answers_are_polled_then_read(veeam_env, tmp_path):
     expected = world_uids(state)
     since = state.log[-1]["seq"]
 
-    rows = run_to_lake(local_pipeline(tmp_path), veeam_source(
-        extra_headers={"X-Sim-Async": "1"}, **QUICK))
+    rows = run_to_lake(
+        local_pipeline(tmp_path), veeam_source(extra_headers={"X-Sim-Async": "1"}, **QUICK)
+    )
 
     assert {n: rows[n] for n in TABLES} == {n: len(u) for n, u in expected.items()}
     log = [r for r in state.log if r["seq"] > since]
     lists = [r for r in log if r["status"] == 202]
     results = [r for r in log if r["path"].endswith("/result") and r["status"] == 200]
-    polls = [r for r in log if "/asyncActions/" in r["path"]
-             and not r["path"].endswith("/result")]
+    polls = [r for r in log if "/asyncActions/" in r["path"] and not r["path"].endswith("/result")]
     assert len(lists) == len(results) == len(TABLES)
     assert len(polls) == 2 * len(TABLES)  # running, then succeed
 
@@ -154,8 +180,12 @@ def test_faults_leave_each_snapshot_whole(veeam_env, tmp_path, caplog):
     for name, uids in expected.items():
         loads = per_load(tmp_path, name)
         assert [(n, d) for _, n, d in loads] == [(len(uids), len(uids))] * 2, name
-        latest = lake_sql(tmp_path, name, "select instance_uid from LAKE where _dlt_load_id = "
-                                          "(select max(_dlt_load_id) from LAKE)")
+        latest = lake_sql(
+            tmp_path,
+            name,
+            "select instance_uid from LAKE where _dlt_load_id = "
+            "(select max(_dlt_load_id) from LAKE)",
+        )
         assert {u for (u,) in latest} == uids, name
 
 
@@ -187,18 +217,27 @@ def test_staged_job_runs_equal_the_true_backup_runs(veeam_env, tmp_path):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         staged_rows = con.sql(STAGED_RUNS).fetchall()
     with state.lock:
-        coverage = {r["record_id"]: r["device_key"] for r in
-                    truth.backup_coverage(state.world).to_pylist() if r["product"] == "veeam"}
-        true_rows = [r for r in truth.backup_runs(state.world).to_pylist()
-                     if r["product"] == "veeam"]
+        coverage = {
+            r["record_id"]: r["device_key"]
+            for r in truth.backup_coverage(state.world).to_pylist()
+            if r["product"] == "veeam"
+        }
+        true_rows = [
+            r for r in truth.backup_runs(state.world).to_pylist() if r["product"] == "veeam"
+        ]
     # Each 06:00 sync sees the night before whole; a UTC day is observed once both the night
     # that ends on it and the night that starts on it were seen.
     observed = {first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)}
     staged = Counter((coverage[w], d, s, e) for w, d, s, e in staged_rows if d in observed)
-    expected = Counter((r["device_key"], r["run_date"], r["status"], r["ended_at"])
-                       for r in true_rows if r["run_date"] in observed)
+    expected = Counter(
+        (r["device_key"], r["run_date"], r["status"], r["ended_at"])
+        for r in true_rows
+        if r["run_date"] in observed
+    )
     mismatches = (staged - expected) + (expected - staged)
-    print(f"\nveeam: {sum(expected.values())} true runs on {len(observed)} observed days, "
-          f"{sum(staged.values())} staged, mismatches = {sum(mismatches.values())}")
+    print(
+        f"\nveeam: {sum(expected.values())} true runs on {len(observed)} observed days, "
+        f"{sum(staged.values())} staged, mismatches = {sum(mismatches.values())}"
+    )
     assert sum(expected.values()) >= 20 * (len(observed) - 1)  # 20 VMs; the last day is partial
     assert not mismatches

@@ -22,14 +22,17 @@ def test_default_world_size(world):
     assert world.clock - world.spec.start == 90 * DAY
     kinds = Counter(d.kind for d in world.devices)
     assert set(kinds) == {"workstation", "server", "firewall", "switch", "access_point"}
-    assert all(any(d.tenant is t and d.kind == "server" for d in world.devices)
-               for t in world.tenants)
+    assert all(
+        any(d.tenant is t and d.kind == "server" for d in world.devices) for t in world.tenants
+    )
 
 
 def test_weekly_seasonality(world):
-    by_weekday = Counter(datetime.fromtimestamp(t.entered_at, UTC).weekday()
-                         for t in world.tickets if t.board == "Help Desk"
-                         and t.entered_at < world.clock)
+    by_weekday = Counter(
+        datetime.fromtimestamp(t.entered_at, UTC).weekday()
+        for t in world.tickets
+        if t.board == "Help Desk" and t.entered_at < world.clock
+    )
     weekday_mean = sum(by_weekday[d] for d in range(5)) / 5
     weekend_mean = (by_weekday[5] + by_weekday[6]) / 2
     assert weekday_mean > 3 * weekend_mean
@@ -61,8 +64,7 @@ def test_backups_degrade_for_days_before_failing(world):
     runs: dict[tuple, list[str]] = {}
     for run in world.runs:
         runs.setdefault((run.device.key, run.product), []).append(run.status)
-    degrading = [s for s in runs.values()
-                 if "Warning,Warning,Failed" in ",".join(s)]
+    degrading = [s for s in runs.values() if "Warning,Warning,Failed" in ",".join(s)]
     assert len(degrading) >= 5
 
 
@@ -80,10 +82,14 @@ def test_gaps_and_identity_drift(world):
 
 def test_truth_kpis_count_the_right_tickets(world):
     rows = truth.kpi_daily(world).to_pylist()
-    expected = sum(1 for t in world.tickets if t.board == "Help Desk"
-                   and t.entered_at <= world.clock
-                   and not (t.deleted_at is not None and t.deleted_at <= world.clock)
-                   and not (t.merged_at is not None and t.merged_at <= world.clock))
+    expected = sum(
+        1
+        for t in world.tickets
+        if t.board == "Help Desk"
+        and t.entered_at <= world.clock
+        and not (t.deleted_at is not None and t.deleted_at <= world.clock)
+        and not (t.merged_at is not None and t.merged_at <= world.clock)
+    )
     assert sum(r["tickets_opened"] for r in rows) == expected
     assert all(r["tickets_resolved_in_sla"] <= r["tickets_resolved"] for r in rows)
     rates = [r["backup_success_rate"] for r in rows if r["backup_success_rate"] is not None]
