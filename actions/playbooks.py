@@ -184,8 +184,10 @@ def decide_backup(
                 )
             ]
         evaluation = str(row.get("policy_built_at"))
-        recent = state.last_note_at is not None and now - state.last_note_at < timedelta(
-            hours=note_every_hours
+        recent = (
+            note_every_hours > 0
+            and state.last_note_at is not None
+            and now - state.last_note_at < timedelta(hours=note_every_hours)
         )
         if evaluation in state.noted_evaluations or recent:
             return []
