@@ -47,7 +47,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -55,8 +54,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
 
-from simulator.server import free_port  # noqa: E402
+from simulator.server import serving_process  # noqa: E402
 from simulator.vendors import auvik, connectwise, cove, sentinelone, veeam  # noqa: E402
+from simulator.world import WorldSpec  # noqa: E402
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
@@ -393,19 +393,6 @@ def run_child(loader: str, vendor: str, api: str, rounds: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def wait_ready(base: str, process: subprocess.Popen, seconds: float = 600) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the emulator exited before it answered")
-        try:
-            if httpx.get(base + "/_sim/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.5)
-    raise RuntimeError(f"the emulator did not answer on {base} within {seconds} s")
-
-
 def measure(base: str, vendors: list[str], rounds: int) -> dict[str, dict[str, dict]]:
     results: dict[str, dict[str, dict]] = {}
     for vendor in vendors:
@@ -478,36 +465,15 @@ def main() -> int:
         print(json.dumps(time_loader(args.child, args.vendor, args.api, args.rounds)))
         return 0
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "simulator.cli",
-        "sim",
-        "serve",
-        "--port",
-        str(port),
-        "--tenants",
-        str(args.tenants),
-        "--devices-per-tenant",
-        str(args.devices_per_tenant),
-    ]
+    spec = WorldSpec(tenants=args.tenants, devices_per_tenant=args.devices_per_tenant)
     started = time.perf_counter()
-    server = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1]
-    )
-    try:
-        wait_ready(base, server)
+    with serving_process(spec) as base:
         print(
             f"world of {args.tenants} tenants x {args.devices_per_tenant} devices built and "
             f"served in {time.perf_counter() - started:.1f} s; best of {args.rounds}",
             flush=True,
         )
         results = measure(base, args.vendors.split(","), args.rounds)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return 0 if report(results) else 1
 
 

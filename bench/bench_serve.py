@@ -12,31 +12,14 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
-import signal
-import subprocess
 import sys
 import time
 
-import httpx
-
 from simulator.readers import LARGEST, Http, count_all
-from simulator.server import free_port
+from simulator.server import serving_process
+from simulator.world import WorldSpec
 
 TARGET = 50_000
-
-
-def wait_ready(base: str, process: subprocess.Popen, seconds: float = 300) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the emulator exited before it answered")
-        try:
-            if httpx.get(base + "/_sim/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.5)
-    raise RuntimeError(f"the emulator did not answer on {base} within {seconds} s")
 
 
 def main() -> int:
@@ -46,26 +29,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "simulator.cli",
-        "sim",
-        "serve",
-        "--port",
-        str(port),
-        "--tenants",
-        str(args.tenants),
-        "--devices-per-tenant",
-        str(args.devices_per_tenant),
-    ]
     started = time.perf_counter()
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    spec = WorldSpec(tenants=args.tenants, devices_per_tenant=args.devices_per_tenant)
     failed = False
-    try:
-        wait_ready(base, server)
+    with serving_process(spec) as base:
         print(
             f"world of {args.tenants} tenants x {args.devices_per_tenant} devices served after "
             f"{time.perf_counter() - started:.1f} s"
@@ -88,9 +55,6 @@ def main() -> int:
                 f"{vendor:12} {path:42} {records:>8} {best:>7.3f} {rate:>10,.0f}"
                 + ("" if rate >= TARGET else "  BELOW TARGET")
             )
-    finally:
-        os.kill(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
     return 1 if failed else 0
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -27,46 +26,20 @@ from orchestration.environment import DEFAULT_EMULATOR_URL, PROJECT_ROOT, Enviro
 SUPERSET_DIR = PROJECT_ROOT / "superset"
 
 
-def answers(base_url: str) -> bool:
-    try:
-        return httpx.get(f"{base_url}/_sim/health", timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 @contextmanager
 def emulator(env: Environment, seed: int, base_url: str):
     """The emulator at `base_url`: the one already there, or one started here and stopped after."""
+    from simulator.server import answers, serving_process
+    from simulator.world import WorldSpec
+
     if answers(base_url):
         print(f"Using the emulator already serving at {base_url}")
         yield base_url
         return
-    port = base_url.rsplit(":", 1)[1]
     journal = env.data_dir / "emulator" / f"journal-seed{seed}.jsonl"
-    command = [
-        sys.executable,
-        "-m",
-        "simulator.cli",
-        "sim",
-        "serve",
-        "--seed",
-        str(seed),
-        "--port",
-        port,
-        "--journal",
-        str(journal),
-    ]
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT)
-    try:
-        deadline = time.monotonic() + 120
-        while not answers(base_url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the emulator did not start at {base_url}")
-            time.sleep(0.3)
-        yield base_url
-    finally:
-        os.kill(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+    port = int(base_url.rsplit(":", 1)[1])
+    with serving_process(WorldSpec(seed=seed), port=port, journal=journal) as served:
+        yield served
 
 
 def run_job(env: Environment):

@@ -155,3 +155,60 @@ def running(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def answers(base_url: str) -> bool:
+    """True when an emulator answers its health check at `base_url`."""
+    import httpx
+
+    try:
+        return httpx.get(f"{base_url}/_sim/health", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@contextlib.contextmanager
+def serving_process(
+    spec: WorldSpec, port: int | None = None, journal: Path | None = None, timeout: float = 600
+) -> Iterator[str]:
+    """`msp sim serve` in a process of its own, so client and server never share a GIL;
+    yields the base URL once the world answers, and stops the process (by its PID) after."""
+    import subprocess
+    import sys
+
+    port = port or free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable,
+        "-m",
+        "simulator.cli",
+        "sim",
+        "serve",
+        "--port",
+        str(port),
+        "--seed",
+        str(spec.seed),
+        "--tenants",
+        str(spec.tenants),
+        "--days",
+        str(spec.days),
+        "--devices-per-tenant",
+        str(spec.devices_per_tenant),
+    ]
+    if journal is not None:
+        command += ["--journal", str(journal)]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1]
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while not answers(base_url):
+            if process.poll() is not None:
+                raise RuntimeError(f"the emulator exited before it answered on {base_url}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the emulator did not answer on {base_url} in {timeout} s")
+            time.sleep(0.3)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
