@@ -83,3 +83,42 @@ def dbt_build(lake: Path, warehouse: Path, selector: str) -> subprocess.Complete
         text=True,
         timeout=300,
     )
+
+
+NOISY_FAULTS = {"error_rate": 0.2, "rate_limit_every": 7, "truncate_rate": 0.1, "drift": True}
+# The storm refuses five answers in seven and bursts add more: 100 tries make giving up
+# vanishingly unlikely, as a real run with minute-long waits would be.
+PATIENT_SOURCE = {
+    "page_size": 10,
+    "backoff_seconds": 0.01,
+    "max_wait_seconds": 0.05,
+    "max_attempts": 100,
+}
+
+
+def run_under_faults(state, vendor: str, pipeline, source) -> list[int]:
+    """Run `source` into `pipeline` with the noisy fault mix on; the statuses answered."""
+    since = state.log[-1]["seq"] if state.log else 0
+    state.set_faults(vendor, NOISY_FAULTS)
+    try:
+        from dlt_sources.lib import run_to_lake
+
+        run_to_lake(pipeline, source)
+    finally:
+        state.set_faults(vendor, {})
+    return [r["status"] for r in state.log if r["seq"] > since]
+
+
+def storm_waits(state, vendor: str, client, path: str, **params) -> tuple[list, list[float]]:
+    """Page `path` through `client` while the emulator answers a storm of five refusals, with a
+    Retry-After of 2 s on the first, third and fifth; returns the pages and the waits taken."""
+    waits: list[float] = []
+    client.sleep = waits.append
+    state.set_faults(
+        vendor, {"rate_limit_every": state.vendors[vendor].requests + 1, "rate_limit_storm": 5}
+    )
+    try:
+        pages = list(client.paginate(path, params=params or None))
+    finally:
+        state.set_faults(vendor, {})
+    return pages, waits

@@ -23,7 +23,7 @@ from simulator.server import running
 from simulator.vendors import auvik as av
 from simulator.vendors import auvik_render as render
 from simulator.world import WorldSpec
-from tests.integration.pipeline import dbt_build
+from tests.integration.pipeline import PATIENT_SOURCE, dbt_build, run_under_faults, storm_waits
 
 LAG = 900
 LOOKBACK_HOURS = 72
@@ -183,25 +183,8 @@ def test_second_run_fetches_only_what_changed(av_env, tmp_path):
 def test_faults_and_throttling_403s_lose_nothing_and_double_nothing(av_env, tmp_path, caplog):
     _, state = av_env
     pipeline = local_pipeline(tmp_path)
-    # The storm refuses five answers in seven and bursts add more: 100 tries make giving up
-    # vanishingly unlikely, as a real run with minute-long waits would be.
-    source_args = {
-        "page_size": 10,
-        "backoff_seconds": 0.01,
-        "max_wait_seconds": 0.05,
-        "max_attempts": 100,
-    }
-    since = state.log[-1]["seq"]
-    state.set_faults(
-        av.NAME, {"error_rate": 0.2, "rate_limit_every": 7, "truncate_rate": 0.1, "drift": True}
-    )
-    try:
-        with caplog.at_level(logging.WARNING, logger="dlt_sources.lib.http"):
-            run_to_lake(pipeline, auvik_source(**source_args))
-    finally:
-        state.set_faults(av.NAME, {})
-
-    statuses = [r["status"] for r in state.log if r["seq"] > since]
+    with caplog.at_level(logging.WARNING, logger="dlt_sources.lib.http"):
+        statuses = run_under_faults(state, av.NAME, pipeline, auvik_source(**PATIENT_SOURCE))
     assert statuses.count(500) >= 3 and statuses.count(403) >= 5
     assert sum("HTTP 403 (throttled)" in m for m in caplog.messages) == statuses.count(403)
     assert sum("unparseable body" in m for m in caplog.messages) >= 1
@@ -250,22 +233,13 @@ def test_throttle_predicate_reads_the_error_text():
 
 def test_throttle_storm_waits_as_hinted(av_env):
     base_url, state = av_env
-    waits: list[float] = []
     client = make_client(
         base_url + av.PREFIX,
         av.USERNAME,
         av.API_KEY,
         RetryPolicy(max_attempts=8, backoff_seconds=0.1),
     )
-    client.sleep = waits.append
-    # A storm of five 403 "rate limit" answers; Retry-After: 2 on the first, third and fifth.
-    state.set_faults(
-        av.NAME, {"rate_limit_every": state.vendors[av.NAME].requests + 1, "rate_limit_storm": 5}
-    )
-    try:
-        pages = list(client.paginate("/tenants"))
-    finally:
-        state.set_faults(av.NAME, {})
+    pages, waits = storm_waits(state, av.NAME, client, "/tenants")
 
     assert [len(p["data"]) for p in pages] == [len(state.world.tenants) + 1]
     assert waits == [2.0, 0.2, 2.0, 0.8, 2.0]

@@ -31,6 +31,7 @@ from dlt_sources.lib import (
 )
 from simulator.vendors import connectwise as cw
 from simulator.world import PRIORITIES, SLA_TIERS
+from tests.integration.pipeline import PATIENT_SOURCE, run_under_faults, storm_waits
 
 LAG = 900
 TICKETS_PATH = cw.PREFIX + "/service/tickets"
@@ -173,29 +174,13 @@ LATEST_TICKETS = """
 def test_faults_lose_nothing_and_double_nothing(cw_env, tmp_path, caplog):
     base_url, state = cw_env
     pipeline = local_pipeline(tmp_path)
-    # The storm refuses five answers in seven and bursts add more: 100 tries make giving up
-    # vanishingly unlikely, as a real run with minute-long waits would be.
-    source_args = {
-        "page_size": 10,
-        "backoff_seconds": 0.01,
-        "max_wait_seconds": 0.05,
-        "max_attempts": 100,
-    }
-    since = state.log[-1]["seq"]
-    state.set_faults(
-        "connectwise",
-        {"error_rate": 0.2, "rate_limit_every": 7, "truncate_rate": 0.1, "drift": True},
-    )
-    try:
-        with caplog.at_level(logging.WARNING, logger="dlt_sources.lib.http"):
-            run_to_lake(
-                pipeline,
-                connectwise_source(**source_args).with_resources("tickets", "live_ticket_ids"),
-            )
-    finally:
-        state.set_faults("connectwise", {})
-
-    statuses = [r["status"] for r in state.log if r["seq"] > since]
+    with caplog.at_level(logging.WARNING, logger="dlt_sources.lib.http"):
+        statuses = run_under_faults(
+            state,
+            "connectwise",
+            pipeline,
+            connectwise_source(**PATIENT_SOURCE).with_resources("tickets", "live_ticket_ids"),
+        )
     assert statuses.count(500) >= 3 and statuses.count(429) >= 5
     assert sum("unparseable body" in m for m in caplog.messages) >= 1
     assert lake_sql(tmp_path, "tickets", "select count(*) = count(distinct id) from LAKE") == [
@@ -205,7 +190,7 @@ def test_faults_lose_nothing_and_double_nothing(cw_env, tmp_path, caplog):
     assert set(live_tickets(state)) <= lake_ids  # drift deleted some after we passed them
 
     run_to_lake(
-        pipeline, connectwise_source(**source_args).with_resources("tickets", "live_ticket_ids")
+        pipeline, connectwise_source(**PATIENT_SOURCE).with_resources("tickets", "live_ticket_ids")
     )
 
     latest = dict(lake_sql(tmp_path, "tickets", LATEST_TICKETS))
@@ -223,7 +208,6 @@ def test_faults_lose_nothing_and_double_nothing(cw_env, tmp_path, caplog):
 
 def test_retry_after_is_honoured_and_missing_hints_back_off(cw_env):
     base_url, state = cw_env
-    waits: list[float] = []
     client = make_client(
         base_url + cw.PREFIX,
         cw.COMPANY_ID,
@@ -232,17 +216,7 @@ def test_retry_after_is_honoured_and_missing_hints_back_off(cw_env):
         cw.CLIENT_ID,
         RetryPolicy(max_attempts=8, backoff_seconds=0.1),
     )
-    client.sleep = waits.append
-    # The next request opens a storm of five 429s; the emulator hints Retry-After: 2 on the
-    # first, third and fifth.
-    state.set_faults(
-        "connectwise",
-        {"rate_limit_every": state.vendors["connectwise"].requests + 1, "rate_limit_storm": 5},
-    )
-    try:
-        pages = list(client.paginate("/service/boards"))
-    finally:
-        state.set_faults("connectwise", {})
+    pages, waits = storm_waits(state, "connectwise", client, "/service/boards")
 
     assert [len(p) for p in pages] == [len(cw.BOARDS)]
     assert waits == [2.0, 0.2, 2.0, 0.8, 2.0]

@@ -19,7 +19,7 @@ from dlt_sources.sentinelone.helpers import make_client
 from simulator import truth
 from simulator.vendors import sentinelone as s1
 from simulator.vendors import sentinelone_render as render
-from tests.integration.pipeline import dbt_build
+from tests.integration.pipeline import PATIENT_SOURCE, dbt_build, run_under_faults, storm_waits
 
 LAG = 900
 INCREMENTAL = {"agents": "updatedAt", "threats": "updatedAt", "activities": "createdAt"}
@@ -187,25 +187,8 @@ LATEST = """
 def test_faults_lose_nothing_and_double_nothing(s1_env, tmp_path, caplog):
     _, state = s1_env
     pipeline = local_pipeline(tmp_path)
-    # The storm refuses five answers in seven and bursts add more: 100 tries make giving up
-    # vanishingly unlikely, as a real run with minute-long waits would be.
-    source_args = {
-        "page_size": 10,
-        "backoff_seconds": 0.01,
-        "max_wait_seconds": 0.05,
-        "max_attempts": 100,
-    }
-    since = state.log[-1]["seq"]
-    state.set_faults(
-        s1.NAME, {"error_rate": 0.2, "rate_limit_every": 7, "truncate_rate": 0.1, "drift": True}
-    )
-    try:
-        with caplog.at_level(logging.WARNING, logger="dlt_sources.lib.http"):
-            run_to_lake(pipeline, sentinelone_source(**source_args))
-    finally:
-        state.set_faults(s1.NAME, {})
-
-    statuses = [r["status"] for r in state.log if r["seq"] > since]
+    with caplog.at_level(logging.WARNING, logger="dlt_sources.lib.http"):
+        statuses = run_under_faults(state, s1.NAME, pipeline, sentinelone_source(**PATIENT_SOURCE))
     assert statuses.count(500) >= 3 and statuses.count(429) >= 5
     assert sum("unparseable body" in m for m in caplog.messages) >= 1
     expected = {
@@ -222,7 +205,7 @@ def test_faults_lose_nothing_and_double_nothing(s1_env, tmp_path, caplog):
         assert {i for (i,) in lake_sql(tmp_path, table, "select id from LAKE")} == ids, table
 
     # Records touched while we paged past them come back on the next run, with their stamps.
-    run_to_lake(pipeline, sentinelone_source(**source_args))
+    run_to_lake(pipeline, sentinelone_source(**PATIENT_SOURCE))
 
     for table in ("agents", "threats"):
         assert dict(lake_sql(tmp_path, table, LATEST)) == api_stamps(state, table), table
@@ -230,19 +213,10 @@ def test_faults_lose_nothing_and_double_nothing(s1_env, tmp_path, caplog):
 
 def test_retry_after_is_honoured_and_missing_hints_back_off(s1_env):
     base_url, state = s1_env
-    waits: list[float] = []
     client = make_client(
         base_url + s1.PREFIX, s1.API_TOKEN, RetryPolicy(max_attempts=8, backoff_seconds=0.1)
     )
-    client.sleep = waits.append
-    # A storm of five 429s; the emulator hints Retry-After: 2 on the first, third and fifth.
-    state.set_faults(
-        s1.NAME, {"rate_limit_every": state.vendors[s1.NAME].requests + 1, "rate_limit_storm": 5}
-    )
-    try:
-        pages = list(client.paginate("/accounts", params={"limit": 1000}))
-    finally:
-        state.set_faults(s1.NAME, {})
+    pages, waits = storm_waits(state, s1.NAME, client, "/accounts", limit=1000)
 
     assert [len(p["data"]) for p in pages] == [len(state.world.tenants)]
     assert waits == [2.0, 0.2, 2.0, 0.8, 2.0]
