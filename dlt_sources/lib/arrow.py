@@ -52,47 +52,58 @@ class Page:
     quarantine: list[dict]
 
 
-def to_arrow(records: list[dict], spec: TableSpec, loaded_at: datetime) -> Page:
-    """Convert one page; the records are modified in place (JSON fields encoded)."""
+def to_arrow(records: list, spec: TableSpec, loaded_at: datetime) -> Page:
+    """Convert one page; the records are modified in place (JSON fields encoded).
+
+    The table's key column is still nullable: `with_required_key` marks it once per batch.
+    """
+    rejected = not_objects(records)
     encode_json_fields(records, spec.json_fields)
-    table, rejected = build_table(records, spec.schema)
+    table, unfit = build_table(records, spec.schema)
+    rejected += unfit
     extras = unknown_fields(records, spec.schema)
 
-    keep = pc.is_valid(table[spec.primary_key])
-    reasons = [None if ok else f"missing {spec.primary_key}" for ok in keep.to_pylist()]
+    reasons: dict[int, str] = {}
+    key = table[spec.primary_key]
+    if key.null_count:
+        missing = pc.is_null(key).to_pylist()
+        reasons = {i: f"missing {spec.primary_key}" for i, v in enumerate(missing) if v}
     if spec.cursor:
         cursor, bad_cursor = parse_cursor(table, spec.cursor)
         for i, problem in bad_cursor.items():
-            reasons[i] = reasons[i] or problem
+            reasons.setdefault(i, problem)
         table = table.append_column(pa.field(spec.cursor_column, UTC_MICROS), cursor)
     table = table.append_column(
         pa.field(EXTRA, pa.string()),
-        pa.array(
-            [extras.get(i) for i in range(len(table))]
-            if extras
-            else pa.nulls(len(table), pa.string())
-        ),
+        pa.array([extras.get(i) for i in range(len(table))], pa.string())
+        if extras
+        else pa.nulls(len(table), pa.string()),
     )
     table = table.append_column(
-        pa.field(LOADED_AT, UTC_MICROS), pa.array([loaded_at] * len(table), UTC_MICROS)
+        pa.field(LOADED_AT, UTC_MICROS), pa.repeat(pa.scalar(loaded_at, UTC_MICROS), len(table))
     )
 
-    good_rows = [i for i, r in enumerate(reasons) if r is None]
-    quarantine = [
-        rejected_row(records[i], reasons[i], spec, loaded_at)
-        for i in range(len(table))
-        if reasons[i] is not None
-    ]
+    quarantine = [rejected_row(records[i], why, spec, loaded_at) for i, why in reasons.items()]
     quarantine += [rejected_row(r, why, spec, loaded_at) for r, why in rejected]
-    if len(good_rows) < len(table):
-        table = table.take(pa.array(good_rows, pa.int64()))
-    return Page(with_required_key(table, spec.primary_key) if len(table) else None, quarantine)
+    if reasons:
+        keep = [i for i in range(len(table)) if i not in reasons]
+        table = table.take(pa.array(keep, pa.int64()))
+    return Page(table if len(table) else None, quarantine)
 
 
 def with_required_key(table: pa.Table, key: str) -> pa.Table:
     """Mark the key column non-null (rows without one were taken out), as dlt's key hint says."""
     index = table.schema.get_field_index(key)
     return table.cast(table.schema.set(index, table.schema.field(index).with_nullable(False)))
+
+
+def not_objects(records: list) -> list[tuple]:
+    """Take out (in place) list items that are not JSON objects; they cannot become rows."""
+    if all(type(r) is dict for r in records):
+        return []
+    odd = [(r, f"not a JSON object but {type(r).__name__}") for r in records if type(r) is not dict]
+    records[:] = [r for r in records if type(r) is dict]
+    return odd
 
 
 def encode_json_fields(records: list[dict], names: tuple[str, ...]) -> None:
@@ -108,9 +119,9 @@ def unknown_fields(records: list[dict], schema: pa.Schema) -> dict[int, str]:
     known = set(schema.names)
     extras: dict[int, str] = {}
     for i, record in enumerate(records):
-        unknown = record.keys() - known
-        if unknown:
-            extras[i] = orjson.dumps({k: record[k] for k in sorted(unknown)}).decode()
+        if not known.issuperset(record):
+            unknown = sorted(record.keys() - known)
+            extras[i] = orjson.dumps({k: record[k] for k in unknown}).decode()
     if extras:
         log.warning(
             "%d record(s) carry fields outside the schema, kept in %s: %s",
@@ -122,21 +133,33 @@ def unknown_fields(records: list[dict], schema: pa.Schema) -> dict[int, str]:
 
 
 def build_table(records: list[dict], schema: pa.Schema) -> tuple[pa.Table, list[tuple]]:
-    """All records in one go; when a type does not fit, find the offending records one by one."""
+    """All records in one go; when a type does not fit, find the offending records one by one.
+
+    Converting the page as one struct array is about a third faster than `from_pylist`, which
+    walks the records once per column.
+    """
+    row_type = pa.struct(list(schema))
     try:
-        return pa.Table.from_pylist(records, schema=schema), []
+        return rows_table(records, row_type, schema), []
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         pass
     good, rejected = [], []
     for record in records:
         try:
-            pa.Table.from_pylist([record], schema=schema)
+            pa.array([record], type=row_type)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
             rejected.append((record, f"does not fit the schema: {exc}"[:500]))
         else:
             good.append(record)
     records[:] = good
-    return pa.Table.from_pylist(good, schema=schema), rejected
+    return rows_table(good, row_type, schema), rejected
+
+
+def rows_table(records: list[dict], row_type: pa.StructType, schema: pa.Schema) -> pa.Table:
+    if not records:
+        return schema.empty_table()
+    table = pa.Table.from_struct_array(pa.array(records, type=row_type))
+    return table if table.schema.equals(schema) else table.cast(schema)
 
 
 def parse_cursor(table: pa.Table, path: str) -> tuple[pa.Array, dict[int, str]]:
@@ -145,7 +168,9 @@ def parse_cursor(table: pa.Table, path: str) -> tuple[pa.Array, dict[int, str]]:
     for part in path.split("/"):
         column = column[part] if isinstance(column, pa.Table) else pc.struct_field(column, part)
     raw = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    problems = {i: f"missing {path}" for i, v in enumerate(pc.is_null(raw).to_pylist()) if v}
+    problems = {}
+    if raw.null_count:
+        problems = {i: f"missing {path}" for i, v in enumerate(pc.is_null(raw).to_pylist()) if v}
     try:
         return pc.cast(raw, UTC_MICROS), problems
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -165,8 +190,8 @@ def parse_cursor(table: pa.Table, path: str) -> tuple[pa.Array, dict[int, str]]:
     return pa.array(parsed, UTC_MICROS), problems
 
 
-def rejected_row(record: dict, reason: str, spec: TableSpec, loaded_at: datetime) -> dict:
-    key = record.get(spec.primary_key)
+def rejected_row(record: object, reason: str, spec: TableSpec, loaded_at: datetime) -> dict:
+    key = record.get(spec.primary_key) if isinstance(record, dict) else None
     return {
         "record_key": None if key is None else str(key),
         "reason": reason,

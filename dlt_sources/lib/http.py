@@ -7,8 +7,8 @@ dlt's paginators (they only read headers and bodies and rewrite the next request
 
 from __future__ import annotations
 
-import gc
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -19,6 +19,8 @@ from typing import Any
 import orjson
 import requests
 from dlt.sources.helpers.rest_client.paginators import BasePaginator, SinglePagePaginator
+
+from dlt_sources.lib.readahead import paused_gc
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +68,8 @@ def parse_json(body: bytes) -> Any:
     set off collections that walk everything dlt holds alive; pausing measured about 2x faster
     parsing inside a pipeline. The page's objects hold no cycles, so nothing is lost.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return orjson.loads(body)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def is_retryable(status: int) -> bool:
@@ -95,6 +92,10 @@ class ApiClient:
     is_throttle: Callable[[requests.Response], bool] | None = None
 
     def __post_init__(self) -> None:
+        # Pages are fetched ahead by one thread per resource, and a source's resources share
+        # this client: one request at a time keeps the vendor's view (rate limits, Cove's visa
+        # chain) exactly as if the resources were read one after another.
+        self._one_at_a_time = threading.Lock()
         self.session = requests.Session()
         self.session.headers.update(self.headers)
         self.session.auth = self.auth
@@ -106,6 +107,10 @@ class ApiClient:
 
     def send(self, request: requests.Request) -> tuple[Any, requests.Response]:
         """Send one request until it yields a parseable body; refusals (4xx) are not retried."""
+        with self._one_at_a_time:
+            return self._send(request)
+
+    def _send(self, request: requests.Request) -> tuple[Any, requests.Response]:
         prepared = self.session.prepare_request(request)
         for attempt in range(1, self.retry.max_attempts + 1):
             response, problem = None, ""
