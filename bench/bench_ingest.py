@@ -18,16 +18,18 @@ loaders that read the same records with the same query and page size the source 
 Each loader runs in a subprocess of its own, so the peak resident memory (`ru_maxrss`) is that
 loader's alone and no loader inherits another's heap. Each dlt loader also times its own
 pipeline set-up with one row and no HTTP: dlt's fixed cost per run (configuration, schema,
-state, a load package through extract, normalize and load), about 0.2 s here whatever the data.
+state, a load package through extract, normalize and load), about 0.12 s here whatever the data.
 
-Target: ours reaches at least 0.8x the floor's records/s. It is applied to the steady rate,
-the whole run less that fixed cost, because the largest resource of some vendors at this world
-size is read by the floor in well under a second (Veeam's 1,208 protected VMs in about 30 ms),
-where a whole-run ratio measures dlt's per-run cost rather than records/s; the whole-run ratio
-is printed beside it. A resource the floor reads in under MIN_GATED_SECONDS is reported, not
-gated. The exit code is 1 when a gated vendor misses the target or the loaders' counts differ.
+Target: ours reaches at least 0.8x the floor's records/s over whole runs, fixed cost included.
+The default world (600 tenants x 100 devices, about 60,000 devices) is sized so that the
+gated resources take the floor a second or more, where records/s is a rate and not dlt's
+fixed cost in disguise (the emulator holds about 4 GB and takes about 2 minutes to build it).
+Veeam's largest resource stays small even so (3,781 protected VMs, read by the floor in about
+0.1 s, less than dlt's fixed cost), so a resource the floor reads in under MIN_GATED_SECONDS is
+reported, with its rate less the fixed cost ("steady"), and not gated. The exit code is 1 when
+a gated vendor misses the target or the loaders' counts differ.
 
-    .venv/bin/python bench/bench_ingest.py [--tenants 200 --devices-per-tenant 100 --rounds 3]
+    .venv/bin/python bench/bench_ingest.py [--tenants 600 --devices-per-tenant 100 --rounds 3]
 """
 
 from __future__ import annotations
@@ -62,9 +64,11 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 TARGET = 0.8
 # Below this floor time a resource is too small for a records/s figure: dlt's fixed cost per
-# run (about 0.2 s here) is then most of the time and the difference of two noisy numbers.
-MIN_GATED_SECONDS = 0.2
-MIN_SECONDS, MAX_ROUNDS = 5.0, 10
+# run (about 0.12 s here) is then a large part of the time.
+MIN_GATED_SECONDS = 0.5
+# Rounds per loader: at least `--rounds`, more for short reads (until MIN_SECONDS were spent,
+# at most MAX_ROUNDS), fewer for long ones (none started after MAX_SECONDS, at least one).
+MIN_SECONDS, MAX_ROUNDS, MAX_SECONDS = 5.0, 10, 60.0
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -341,13 +345,18 @@ def load_one_row(loader: str, vendor: str, out: Path) -> int:
 
 
 def best_time(rounds: int, prefix: str, read: Callable[[Path], int]) -> tuple[int, float]:
-    """Best of at least `rounds` runs, each into a fresh temporary folder.
+    """Best of `rounds` runs, each into a fresh temporary folder.
 
     Short reads get more rounds (up to MAX_ROUNDS, until MIN_SECONDS were spent), so one
-    scheduling hiccup on a shared machine cannot decide a sub-second figure.
+    scheduling hiccup on a shared machine cannot decide a sub-second figure; a loader that has
+    spent MAX_SECONDS starts no more (dlt's default path needs over a minute for ConnectWise).
     """
-    timings, records = [], 0
-    while len(timings) < rounds or (sum(timings) < MIN_SECONDS and len(timings) < MAX_ROUNDS):
+    timings: list[float] = []
+    records = 0
+    while not timings or (
+        sum(timings) < MAX_SECONDS
+        and (len(timings) < rounds or (sum(timings) < MIN_SECONDS and len(timings) < MAX_ROUNDS))
+    ):
         with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
             gc.collect()
             started = time.perf_counter()
@@ -424,6 +433,7 @@ def report(results: dict[str, dict[str, dict]]) -> bool:
         rate = {name: r["records"] / r["seconds"] for name, r in by_loader.items()}
         floor = max(rate["floor"], rate["floor_gc_paused"])
         floor_seconds = min(by_loader["floor"]["seconds"], by_loader["floor_gc_paused"]["seconds"])
+        whole = rate["ours"] / floor
         steady = steady_rate(by_loader["ours"]) / floor
         counts = {r["records"] for r in by_loader.values()}
         if len(counts) != 1:
@@ -431,20 +441,20 @@ def report(results: dict[str, dict[str, dict]]) -> bool:
         elif floor_seconds < MIN_GATED_SECONDS:
             verdict = f"not gated: the floor reads it in {floor_seconds * 1000:.0f} ms"
         else:
-            verdict = "ok" if steady >= TARGET else "BELOW TARGET"
+            verdict = "ok" if whole >= TARGET else "BELOW TARGET"
         passed &= verdict.startswith(("ok", "not gated"))
         peaks = "/".join(f"{by_loader[name]['peak_mb']:.0f}" for name in LOADERS)
         print(
             f"{vendor:12} {CASES[vendor].resource:19} {by_loader['ours']['records']:>8} "
             f"{rate['floor']:>8,.0f} {rate['floor_gc_paused']:>10,.0f} "
-            f"{rate['dlt_default']:>9,.0f} {rate['ours']:>8,.0f} {rate['ours'] / floor:>10.2f} "
+            f"{rate['dlt_default']:>9,.0f} {rate['ours']:>8,.0f} {whole:>10.2f} "
             f"{by_loader['ours']['fixed_seconds']:>9.3f} {steady:>6.2f}  {peaks}  {verdict}"
         )
     print(
         f"ours/floor: whole runs, against the faster floor (plain, or with the collector paused "
-        f"while parsing as the sources do).\nsteady: the same less dlt's fixed cost per run "
-        f"(dlt s/run); the target {TARGET} applies to it, for resources the floor needs at "
-        f"least {MIN_GATED_SECONDS} s to read."
+        f"while parsing as the sources do); the target {TARGET} applies to it, for resources the "
+        f"floor needs at least {MIN_GATED_SECONDS} s to read.\nsteady: the same less dlt's fixed "
+        f"cost per run (dlt s/run), for information."
     )
     return passed
 
@@ -453,7 +463,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--tenants", type=int, default=200)
+    parser.add_argument("--tenants", type=int, default=600)
     parser.add_argument("--devices-per-tenant", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--vendors", default=",".join(CASES), help="comma-separated subset")
