@@ -2,8 +2,9 @@
 
 Serves one world in its own process (so client and server never share a GIL), warms each
 vendor's largest resource once (the first read renders it at the world's clock), then times full
-reads of it, best of `--rounds` (more for sub-second reads, see `best_time`), with three
-loaders that read the same records with the same query and page size the source uses:
+reads of it, best of `--rounds` rounds that run every loader in turn (see `interleaved_rounds`
+and `best_time`), with loaders that read the same records with the same query and page size
+the source uses:
 
 - floor: a keep-alive requests session, orjson, `pyarrow.Table.from_pylist` (with an explicit
   schema where inference cannot write the answer to Parquet) and one Parquet file per page.
@@ -15,10 +16,11 @@ loaders that read the same records with the same query and page size the source 
 - ours: `<vendor>_source().with_resources(<resource>)` through `lake_pipeline` and
   `run_to_lake` into a fresh temporary lake (extract, normalize and load all counted).
 
-Each loader runs in a subprocess of its own, so the peak resident memory (`ru_maxrss`) is that
-loader's alone and no loader inherits another's heap. Each dlt loader also times its own
-pipeline set-up with one row and no HTTP: dlt's fixed cost per run (configuration, schema,
-state, a load package through extract, normalize and load), about 0.12 s here whatever the data.
+Each round of each loader runs in a subprocess of its own, so the peak resident memory
+(`ru_maxrss`) is that loader's alone and no loader inherits another's heap. Each dlt loader also
+times its own pipeline set-up with one row and no HTTP: dlt's fixed cost per run (configuration,
+schema, state, a load package through extract, normalize and load), about 0.12 s here whatever
+the data.
 
 Target: ours reaches at least 0.8x the floor's records/s over whole runs, fixed cost included.
 The default world (600 tenants x 100 devices, about 60,000 devices) is sized so that the
@@ -66,8 +68,8 @@ TARGET = 0.8
 # Below this floor time a resource is too small for a records/s figure: dlt's fixed cost per
 # run (about 0.12 s here) is then a large part of the time.
 MIN_GATED_SECONDS = 0.5
-# Rounds per loader: at least `--rounds`, more for short reads (until MIN_SECONDS were spent,
-# at most MAX_ROUNDS), fewer for long ones (none started after MAX_SECONDS, at least one).
+# Rounds per loader: `--rounds`, fewer for long ones (none started after MAX_SECONDS were
+# spent, at least one); within a round a short read repeats until MIN_SECONDS (MAX_ROUNDS).
 MIN_SECONDS, MAX_ROUNDS, MAX_SECONDS = 5.0, 10, 60.0
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -344,29 +346,25 @@ def load_one_row(loader: str, vendor: str, out: Path) -> int:
     return run_to_lake(pipeline, resource_)["one_row"]
 
 
-def best_time(rounds: int, prefix: str, read: Callable[[Path], int]) -> tuple[int, float]:
-    """Best of `rounds` runs, each into a fresh temporary folder.
+def best_time(prefix: str, read: Callable[[Path], int]) -> tuple[int, float, float]:
+    """Records, best time and time spent over one or more runs, each into a fresh folder.
 
-    Short reads get more rounds (up to MAX_ROUNDS, until MIN_SECONDS were spent), so one
-    scheduling hiccup on a shared machine cannot decide a sub-second figure; a loader that has
-    spent MAX_SECONDS starts no more (dlt's default path needs over a minute for ConnectWise).
+    A short read is repeated (up to MAX_ROUNDS, until MIN_SECONDS were spent), so one
+    scheduling hiccup on a shared machine cannot decide a sub-second figure.
     """
     timings: list[float] = []
     records = 0
-    while not timings or (
-        sum(timings) < MAX_SECONDS
-        and (len(timings) < rounds or (sum(timings) < MIN_SECONDS and len(timings) < MAX_ROUNDS))
-    ):
+    while not timings or (sum(timings) < MIN_SECONDS and len(timings) < MAX_ROUNDS):
         with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
             gc.collect()
             started = time.perf_counter()
             records = read(Path(tmp))
             timings.append(time.perf_counter() - started)
-    return records, min(timings)
+    return records, min(timings), sum(timings)
 
 
-def time_loader(loader: str, vendor: str, api: str, rounds: int) -> dict:
-    """Run in the child: the loader's best full read and, for dlt, its fixed cost per run."""
+def time_loader(loader: str, vendor: str, api: str) -> dict:
+    """Run in the child: one round of the loader's full read and, for dlt, its fixed cost."""
     schema = floor_schema(vendor)
     read = {
         "floor": lambda out: load_floor(vendor, api, out, False, schema),
@@ -375,15 +373,21 @@ def time_loader(loader: str, vendor: str, api: str, rounds: int) -> dict:
         "ours": lambda out: load_ours(vendor, api, out),
     }[loader]
     prefix = f"bench-{vendor}-{loader}-"
-    records, seconds = best_time(rounds, prefix, read)
+    records, seconds, spent = best_time(prefix, read)
     fixed = 0.0
     if loader in ("dlt_default", "ours"):
-        _, fixed = best_time(rounds, prefix, lambda out: load_one_row(loader, vendor, out))
+        _, fixed, _ = best_time(prefix, lambda out: load_one_row(loader, vendor, out))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"records": records, "seconds": seconds, "fixed_seconds": fixed, "peak_mb": peak_mb}
+    return {
+        "records": records,
+        "seconds": seconds,
+        "spent": spent,
+        "fixed_seconds": fixed,
+        "peak_mb": peak_mb,
+    }
 
 
-def run_child(loader: str, vendor: str, api: str, rounds: int) -> dict:
+def run_child(loader: str, vendor: str, api: str) -> dict:
     command = [
         sys.executable,
         __file__,
@@ -393,8 +397,6 @@ def run_child(loader: str, vendor: str, api: str, rounds: int) -> dict:
         vendor,
         "--api",
         api,
-        "--rounds",
-        str(rounds),
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
@@ -412,8 +414,32 @@ def measure(base: str, vendors: list[str], rounds: int) -> dict[str, dict[str, d
             f"{vendor}: warmed {warmed} records in {time.perf_counter() - started:.1f} s",
             flush=True,
         )
-        results[vendor] = {loader: run_child(loader, vendor, api, rounds) for loader in LOADERS}
+        results[vendor] = interleaved_rounds(vendor, api, rounds)
     return results
+
+
+def interleaved_rounds(vendor: str, api: str, rounds: int) -> dict[str, dict]:
+    """Each round runs every loader once, in turn, so the loaders share the machine's weather.
+
+    On a shared machine the speed drifts by a third over minutes; taking each loader's best
+    from the same rounds compares them under the same drift. A loader that has spent
+    MAX_SECONDS starts no more rounds (dlt's default path needs over a minute for ConnectWise).
+    """
+    runs: dict[str, list[dict]] = {loader: [] for loader in LOADERS}
+    for _ in range(rounds):
+        for loader in LOADERS:
+            if sum(run["spent"] for run in runs[loader]) < MAX_SECONDS:
+                runs[loader].append(run_child(loader, vendor, api))
+    best = {}
+    for loader, done in runs.items():
+        fastest = min(done, key=lambda run: run["seconds"])
+        best[loader] = {
+            **fastest,
+            "fixed_seconds": min(run["fixed_seconds"] for run in done),
+            "peak_mb": max(run["peak_mb"] for run in done),
+            "rounds": len(done),
+        }
+    return best
 
 
 def steady_rate(result: dict) -> float:
@@ -472,7 +498,7 @@ def main() -> int:
     parser.add_argument("--api", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(time_loader(args.child, args.vendor, args.api, args.rounds)))
+        print(json.dumps(time_loader(args.child, args.vendor, args.api)))
         return 0
 
     spec = WorldSpec(tenants=args.tenants, devices_per_tenant=args.devices_per_tenant)
