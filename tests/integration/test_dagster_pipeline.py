@@ -3,40 +3,23 @@ tests as asset checks, and the publish of serving.duckdb, executed in-process as
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.definitions import FULL_PIPELINE, build_definitions
-from orchestration.environment import Environment, point_at_emulator
 from orchestration.ingest import registered_vendors
 from simulator.vendors import connectwise as cw
+from tests.integration.pipeline import failed_steps, pipeline_environment, run_full_job
 
 
 @pytest.fixture(scope="module")
 def pipeline_run(emulator, tmp_path_factory):
-    """One run of the full job, in a temporary data folder, against the module's emulator.
-
-    Every registered vendor runs; `MSP_VENDORS` narrows them, as it does in production.
-    """
+    """One run of the full job, every registered vendor, in a temporary data folder, against
+    the module's emulator."""
     base_url, state = emulator
-    saved = dict(os.environ)
-    for name in ("DESTINATION__FILESYSTEM__BUCKET_URL", "MSP_DBT_TARGET"):
-        os.environ.pop(name, None)
-    os.environ.update(MSP_ENV="ci", MSP_DATA_DIR=str(tmp_path_factory.mktemp("data")))
-    point_at_emulator(base_url)
-    try:
-        env = Environment.from_env()
-        defs = build_definitions(env)
-        job = defs.resolve_job_def(FULL_PIPELINE)
-        with dg.instance_for_test() as instance:
-            result = job.execute_in_process(instance=instance, raise_on_error=False)
+    with pipeline_environment(base_url, str(tmp_path_factory.mktemp("data"))) as env:
+        defs, result, _ = run_full_job(env)
         yield env, defs, result, state
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def materializable_keys(defs: dg.Definitions) -> set[dg.AssetKey]:
@@ -57,8 +40,7 @@ def test_every_asset_materializes_and_every_check_passes(pipeline_run):
         f"{', '.join(v.name for v in registered_vendors(env))})"
     )
 
-    failed_steps = [event.step_key for event in result.all_events if event.is_step_failure]
-    assert result.success, f"failed steps: {failed_steps}; see the dbt log above"
+    assert result.success, f"failed steps: {failed_steps(result)}; see the dbt log above"
     assert materialized == materializable_keys(defs)
     assert failed == []
     assert {c.asset_check_key for c in checks} == set(expected_checks)

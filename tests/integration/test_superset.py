@@ -19,13 +19,12 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
-import dagster as dg
 import duckdb
 import pytest
 import requests
 
-from orchestration.definitions import FULL_PIPELINE, build_definitions
-from orchestration.environment import PROJECT_ROOT, Environment, point_at_emulator
+from orchestration.environment import PROJECT_ROOT, Environment
+from tests.integration.pipeline import failed_steps, pipeline_environment, run_full_job
 
 SUPERSET_DIR = PROJECT_ROOT / "superset"
 SUPERSET_PY = SUPERSET_DIR / ".venv" / "bin" / "python"
@@ -113,19 +112,9 @@ def superset_ops(environ: dict[str, str], *args: str) -> float:
 def warehouse(emulator, tmp_path_factory) -> Environment:
     """The small world through the whole Dagster job, published to a temporary serving file."""
     base_url, _ = emulator
-    saved = dict(os.environ)
-    for name in ("DESTINATION__FILESYSTEM__BUCKET_URL", "MSP_DBT_TARGET"):
-        os.environ.pop(name, None)
-    os.environ.update(MSP_ENV="ci", MSP_DATA_DIR=str(tmp_path_factory.mktemp("data")))
-    point_at_emulator(base_url)
-    try:
-        env = Environment.from_env()
-        job = build_definitions(env).resolve_job_def(FULL_PIPELINE)
-        with dg.instance_for_test() as instance:
-            assert job.execute_in_process(instance=instance, raise_on_error=False).success
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with pipeline_environment(base_url, str(tmp_path_factory.mktemp("data"))) as env:
+        _, result, _ = run_full_job(env)
+    assert result.success, f"failed steps: {failed_steps(result)}"
     return env
 
 
